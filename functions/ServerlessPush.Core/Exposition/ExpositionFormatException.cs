@@ -1,0 +1,17 @@
+namespace ServerlessPush.Core.Exposition;
+
+/// <summary>
+/// A body that is not valid exposition text or protobuf. The message is the one the reference
+/// Pushgateway answers with (e.g. <c>text format parsing error in line 3: …</c>), sent as a 400.
+/// </summary>
+public sealed class ExpositionFormatException : Exception
+{
+    public ExpositionFormatException(string message, int? lineNumber = null)
+        : base(message)
+    {
+        LineNumber = lineNumber;
+    }
+
+    /// <summary>1-based line of a text-format error; null for protobuf errors.</summary>
+    public int? LineNumber { get; }
+}
