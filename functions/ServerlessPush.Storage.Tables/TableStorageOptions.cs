@@ -1,0 +1,26 @@
+namespace ServerlessPush.Storage.Tables;
+
+/// <summary>
+/// Where the groups live. Configuration section <c>Gateway:Tables</c>
+/// (app settings <c>Gateway__Tables__…</c>). Either a connection string (Azurite, local runs)
+/// or a table service endpoint reached with Entra ID (managed identity in Azure).
+/// </summary>
+public sealed class TableStorageOptions
+{
+    public const string SectionName = "Gateway:Tables";
+
+    /// <summary>A storage connection string; <c>UseDevelopmentStorage=true</c> for Azurite. Wins over <see cref="ServiceUri"/>.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>The table endpoint, e.g. <c>https://account.table.core.windows.net</c>, used with a token credential.</summary>
+    public Uri? ServiceUri { get; set; }
+
+    /// <summary>Client id of the user-assigned managed identity; when empty, <c>DefaultAzureCredential</c> decides.</summary>
+    public string? ManagedIdentityClientId { get; set; }
+
+    /// <summary>The one table that holds every group and its indexes.</summary>
+    public string TableName { get; set; } = "pushgroups";
+
+    /// <summary>Create the table on first use (local runs and tests; in Azure, Bicep creates it).</summary>
+    public bool CreateTableIfMissing { get; set; }
+}
