@@ -1,3 +1,4 @@
+using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Metrics;
 
 namespace ServerlessPush.Core.Exposition;
@@ -68,5 +69,40 @@ public static class FamilyMerger
         }
         result.Sort(static (a, b) => Utf8Ordinal.Instance.Compare(a.Name, b.Name));
         return result;
+    }
+
+    /// <summary>
+    /// What a scrape shows: <paramref name="ownFamilies"/> (the gateway's own metrics; listed
+    /// first so their HELP wins, like the reference's predefined HELP), then for each group its
+    /// pushed families and its two <see cref="TimestampGauges"/>, merged and sorted by
+    /// <see cref="MergeAndSort"/>. Pushed families named like the timestamp gauges are ignored:
+    /// the gauges are always built from the group's times.
+    /// </summary>
+    public static IReadOnlyList<MetricFamily> ForScrape(IEnumerable<MetricGroup> groups, IEnumerable<MetricFamily>? ownFamilies = null)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        return MergeAndSort(Collect(groups, ownFamilies ?? []));
+
+        static IEnumerable<MetricFamily> Collect(IEnumerable<MetricGroup> groups, IEnumerable<MetricFamily> own)
+        {
+            foreach (var family in own)
+            {
+                yield return family;
+            }
+            foreach (var group in groups)
+            {
+                foreach (var pushed in group.Families)
+                {
+                    if (!TimestampGauges.IsTimestampGaugeName(pushed.Name))
+                    {
+                        yield return pushed.Family;
+                    }
+                }
+                foreach (var gauge in TimestampGauges.For(group))
+                {
+                    yield return gauge;
+                }
+            }
+        }
     }
 }
