@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ServerlessPush.Core.Api;
 using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Storage;

@@ -41,18 +41,7 @@ public sealed class ScrapeEndpoint(ScrapeService scrape, ILogger<ScrapeEndpoint>
         }
         try
         {
-            switch (negotiated.Format)
-            {
-                case ScrapeFormat.OpenMetrics100:
-                    await OpenMetricsWriter.WriteAsync(body, families, cancellationToken).ConfigureAwait(false);
-                    break;
-                case ScrapeFormat.ProtobufDelimited:
-                    await ProtobufDelimited.WriteAsync(body, families, cancellationToken).ConfigureAwait(false);
-                    break;
-                default:
-                    await TextFormatWriter.WriteAsync(body, families, cancellationToken).ConfigureAwait(false);
-                    break;
-            }
+            await ScrapeWriter.WriteAsync(body, negotiated.Format, families, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
