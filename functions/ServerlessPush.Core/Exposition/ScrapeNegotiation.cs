@@ -51,13 +51,6 @@ public static class ScrapeNegotiation
         return new ScrapeNegotiationResult(format, ContentTypeFor(format), NegotiateGzip(acceptEncoding));
     }
 
-    /// <summary>Same as <see cref="Negotiate(string?, string?)"/> with each Accept-Encoding header line separately.</summary>
-    public static ScrapeNegotiationResult Negotiate(string? accept, IEnumerable<string?> acceptEncodingValues)
-    {
-        var format = NegotiateFormat(accept);
-        return new ScrapeNegotiationResult(format, ContentTypeFor(format), NegotiateGzip(acceptEncodingValues));
-    }
-
     public static string ContentTypeFor(ScrapeFormat format) => format switch
     {
         ScrapeFormat.Text004 => TextFormatWriter.ContentType,
