@@ -13,6 +13,11 @@ internal static class GoText
 {
     private const string LowerHex = "0123456789abcdef";
 
+    private static readonly double[] PowersOf10 =
+    [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+
     /// <summary>Go <c>%q</c> of a string given as raw bytes (invalid UTF-8 becomes <c>\xNN</c>).</summary>
     public static string Quote(ReadOnlySpan<byte> s)
     {
@@ -168,8 +173,11 @@ internal static class GoText
 
         // Decimal: digits [ '.' digits ] (at least one digit) [ (e|E) [sign] digits ].
         int digits = 0;
+        int fractionDigits = 0;
+        ulong mantissa = 0;
         while (i < s.Length && IsDigit(s[i]))
         {
+            mantissa = unchecked(mantissa * 10 + (ulong)(s[i] - '0'));
             i++;
             digits++;
         }
@@ -178,13 +186,22 @@ internal static class GoText
             i++;
             while (i < s.Length && IsDigit(s[i]))
             {
+                mantissa = unchecked(mantissa * 10 + (ulong)(s[i] - '0'));
                 i++;
                 digits++;
+                fractionDigits++;
             }
         }
         if (digits == 0)
         {
             return false;
+        }
+        if (i == s.Length && digits <= 15)
+        {
+            // Exact mantissa below 2^53 and an exact power of ten: one correctly rounded division.
+            double d = mantissa / PowersOf10[fractionDigits];
+            value = negative ? -d : d;
+            return true;
         }
         if (i < s.Length && (s[i] == (byte)'e' || s[i] == (byte)'E'))
         {
