@@ -78,7 +78,7 @@ public sealed class TableGroupStore : IGroupStore
                 // Another writer changed the group between our read and our write: read again.
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 * attempt)), cancellationToken).ConfigureAwait(false);
             }
-            catch (RequestFailedException e) when (IsUnavailable(e))
+            catch (Exception e) when (IsUnavailable(e))
             {
                 throw Unavailable(e);
             }
@@ -105,7 +105,7 @@ public sealed class TableGroupStore : IGroupStore
         {
             // No such group: nothing to record.
         }
-        catch (RequestFailedException e) when (IsUnavailable(e))
+        catch (Exception e) when (IsUnavailable(e))
         {
             throw Unavailable(e);
         }
@@ -118,7 +118,7 @@ public sealed class TableGroupStore : IGroupStore
         {
             await DeletePartitionAsync(pk, cancellationToken).ConfigureAwait(false);
         }
-        catch (RequestFailedException e) when (IsUnavailable(e))
+        catch (Exception e) when (IsUnavailable(e))
         {
             throw Unavailable(e);
         }
@@ -138,7 +138,7 @@ public sealed class TableGroupStore : IGroupStore
             {
                 more = await enumerator.MoveNextAsync().ConfigureAwait(false);
             }
-            catch (RequestFailedException e) when (IsUnavailable(e))
+            catch (Exception e) when (IsUnavailable(e))
             {
                 throw Unavailable(e);
             }
@@ -178,7 +178,7 @@ public sealed class TableGroupStore : IGroupStore
                     yield break;
                 }
             }
-            catch (RequestFailedException e) when (IsUnavailable(e))
+            catch (Exception e) when (IsUnavailable(e))
             {
                 throw Unavailable(e);
             }
@@ -197,7 +197,7 @@ public sealed class TableGroupStore : IGroupStore
                 break;
             }
         }
-        catch (RequestFailedException e)
+        catch (Exception e) when (e is RequestFailedException || IsUnavailable(e))
         {
             throw Unavailable(e);
         }
@@ -232,7 +232,7 @@ public sealed class TableGroupStore : IGroupStore
                     rows.Add(row);
                 }
             }
-            catch (RequestFailedException e) when (IsUnavailable(e))
+            catch (Exception e) when (IsUnavailable(e))
             {
                 throw Unavailable(e);
             }
@@ -462,16 +462,29 @@ public sealed class TableGroupStore : IGroupStore
         {
             await EnsureTableAsync().ConfigureAwait(false);
         }
-        catch (RequestFailedException e) when (IsUnavailable(e))
+        catch (Exception e) when (IsUnavailable(e))
         {
             throw Unavailable(e);
         }
     }
 
-    internal static bool IsUnavailable(RequestFailedException e) => e.Status is 0 or 408 or 429 or >= 500;
+    /// <summary>
+    /// Faults that mean "storage cannot answer now" (throttling, 5xx, timeouts, refused connections;
+    /// the SDK wraps exhausted retries in an AggregateException), as opposed to a refusal of the request.
+    /// </summary>
+    internal static bool IsUnavailable(Exception e) => e switch
+    {
+        RequestFailedException r => r.Status is 0 or 408 or 429 or >= 500,
+        AggregateException a => a.InnerExceptions.Count > 0 && a.InnerExceptions.All(IsUnavailable),
+        HttpRequestException or IOException or TimeoutException => true,
+        _ => false,
+    };
 
-    internal static StorageUnavailableException Unavailable(RequestFailedException e) =>
-        new($"Table storage is unavailable ({(e.Status == 0 ? "no response" : e.Status.ToString(System.Globalization.CultureInfo.InvariantCulture))}).", e);
+    internal static StorageUnavailableException Unavailable(Exception e) => new(
+        e is RequestFailedException { Status: > 0 } r
+            ? $"Table storage is unavailable ({r.Status.ToString(System.Globalization.CultureInfo.InvariantCulture)})."
+            : "Table storage is unavailable (no response).",
+        e);
 
     private sealed record StoredPartition(MetricGroup Group, TableEntity Head, List<TableEntity> ChunkRows, bool Torn);
 }

@@ -26,7 +26,7 @@ public sealed class TableMetricTypeIndex(TableClient table) : IMetricTypeIndex
                 TableUpdateMode.Replace,
                 cancellationToken))).ConfigureAwait(false);
         }
-        catch (RequestFailedException e) when (TableGroupStore.IsUnavailable(e))
+        catch (Exception e) when (TableGroupStore.IsUnavailable(e))
         {
             throw TableGroupStore.Unavailable(e);
         }
@@ -48,7 +48,7 @@ public sealed class TableMetricTypeIndex(TableClient table) : IMetricTypeIndex
             var pages = await Task.WhenAll(filters.Select(f => FirstRowsAsync(f, name, ownPk, limit, cancellationToken))).ConfigureAwait(false);
             return pages.SelectMany(p => p).Take(limit).ToList();
         }
-        catch (RequestFailedException e) when (TableGroupStore.IsUnavailable(e))
+        catch (Exception e) when (TableGroupStore.IsUnavailable(e))
         {
             throw TableGroupStore.Unavailable(e);
         }
@@ -64,7 +64,7 @@ public sealed class TableMetricTypeIndex(TableClient table) : IMetricTypeIndex
                 ETag.All,
                 cancellationToken).ConfigureAwait(false);
         }
-        catch (RequestFailedException e) when (TableGroupStore.IsUnavailable(e))
+        catch (Exception e) when (TableGroupStore.IsUnavailable(e))
         {
             throw TableGroupStore.Unavailable(e);
         }

@@ -1,0 +1,84 @@
+using System.Reflection;
+using System.Text.Json;
+
+namespace ServerlessPush.Functions.Tests;
+
+/// <summary>What the Functions host will route, read from the metadata the worker SDK generates at build.</summary>
+public class FunctionsMetadataTests
+{
+    private static readonly string OutputDir = typeof(FunctionsMetadataTests).Assembly
+        .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "FunctionsOutputDir").Value!;
+
+    private static List<JsonElement> Functions()
+    {
+        var path = Path.Combine(OutputDir, "functions.metadata");
+        Assert.True(File.Exists(path), $"functions.metadata not found in the Functions build output ({path})");
+        return JsonDocument.Parse(File.ReadAllText(path)).RootElement.EnumerateArray().ToList();
+    }
+
+    private static JsonElement Trigger(JsonElement function) =>
+        function.GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("direction").GetString() == "In");
+
+    private static (string Route, string[] Methods, string Auth) Http(string name)
+    {
+        var trigger = Trigger(Functions().Single(f => f.GetProperty("name").GetString() == name));
+        Assert.Equal("httpTrigger", trigger.GetProperty("type").GetString(), ignoreCase: true);
+        return (
+            trigger.GetProperty("route").GetString()!,
+            trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!.ToUpperInvariant()).Order().ToArray(),
+            trigger.GetProperty("authLevel").GetString()!);
+    }
+
+    [Theory]
+    [InlineData("Push", "metrics/{*path}", "DELETE,POST,PUT")]
+    [InlineData("Scrape", "metrics", "GET")]
+    [InlineData("ApiMetrics", "api/v1/metrics", "GET")]
+    [InlineData("ApiStatus", "api/v1/status", "GET")]
+    [InlineData("ApiWipe", "api/v1/admin/wipe", "PUT")]
+    [InlineData("ApiOptions", "api/v1/{*route}", "OPTIONS")]
+    [InlineData("Healthy", "-/healthy", "GET")]
+    [InlineData("Ready", "-/ready", "GET")]
+    public void Http_functions_have_the_reference_routes_and_methods(string name, string route, string methods)
+    {
+        var http = Http(name);
+        Assert.Equal(route, http.Route);
+        Assert.Equal(methods, string.Join(',', http.Methods));
+        // The gateway checks its own keys; the host's key levels cannot express push/read/admin rights.
+        Assert.Equal("Anonymous", http.Auth, ignoreCase: true);
+    }
+
+    [Fact]
+    public void No_route_starts_with_a_prefix_the_host_reserves()
+    {
+        foreach (var function in Functions())
+        {
+            var trigger = Trigger(function);
+            if (!trigger.TryGetProperty("route", out var route))
+            {
+                continue;
+            }
+            var text = route.GetString()!.Trim().ToLowerInvariant();
+            Assert.False(text.StartsWith("admin", StringComparison.Ordinal) || text.StartsWith("runtime", StringComparison.Ordinal), text);
+        }
+    }
+
+    [Fact]
+    public void Every_http_function_lists_its_methods()
+    {
+        foreach (var function in Functions())
+        {
+            var trigger = Trigger(function);
+            if (trigger.GetProperty("type").GetString()!.Equals("httpTrigger", StringComparison.OrdinalIgnoreCase))
+            {
+                Assert.True(trigger.TryGetProperty("methods", out var methods) && methods.GetArrayLength() > 0, function.GetProperty("name").GetString());
+            }
+        }
+    }
+
+    [Fact]
+    public void Host_json_removes_the_api_route_prefix()
+    {
+        var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(OutputDir, "host.json"))).RootElement;
+        Assert.Equal(string.Empty, host.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ServerlessPush.Functions.Triggers;
+using ServerlessPush.Http;
+
+namespace ServerlessPush.Functions.Tests;
+
+/// <summary>
+/// The triggers, composed as Program.cs composes them, executed against a plain HttpContext: every
+/// answer carries an explicit status (never the Functions default 204), and with storage unreachable
+/// a push is a 503, never a 200.
+/// </summary>
+public sealed class TriggerResultTests : IDisposable
+{
+    private readonly ServiceProvider _services;
+
+    public TriggerResultTests()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            // Nothing listens on port 1: storage is unreachable.
+            ["Gateway:Tables:ConnectionString"] = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;",
+        }).Build();
+        _services = new ServiceCollection()
+            .AddLogging(b => b.SetMinimumLevel(LogLevel.Critical))
+            .AddServerlessPushGateway(configuration)
+            .BuildServiceProvider();
+    }
+
+    public void Dispose() => _services.Dispose();
+
+    private static async Task<(int Status, string Body)> ExecuteAsync(IActionResult result, string method, string path, string body = "")
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Method = method;
+        context.Request.Path = path;
+        context.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(body));
+        context.Response.Body = new MemoryStream();
+        context.Response.StatusCode = StatusCodes.Status204NoContent; // what the Functions host would send by default
+        await result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new Microsoft.AspNetCore.Mvc.Abstractions.ActionDescriptor()));
+        context.Response.Body.Position = 0;
+        return (context.Response.StatusCode, await new StreamReader(context.Response.Body).ReadToEndAsync());
+    }
+
+    [Fact]
+    public async Task Healthy_answers_200_OK()
+    {
+        var functions = ActivatorUtilities.CreateInstance<HealthFunctions>(_services);
+        var (status, body) = await ExecuteAsync(functions.Healthy(null!), "GET", "/-/healthy");
+        Assert.Equal((200, "OK"), (status, body));
+    }
+
+    [Fact]
+    public async Task Ready_answers_503_when_storage_is_unreachable()
+    {
+        var functions = ActivatorUtilities.CreateInstance<HealthFunctions>(_services);
+        var (status, _) = await ExecuteAsync(functions.Ready(null!), "GET", "/-/ready");
+        Assert.Equal(503, status);
+    }
+
+    [Fact]
+    public async Task A_bad_push_path_is_a_400_with_the_reason()
+    {
+        var functions = ActivatorUtilities.CreateInstance<PushFunctions>(_services);
+        var (status, body) = await ExecuteAsync(functions.Push(null!), "PUT", "/metrics/job/j/instance", "m 1\n");
+        Assert.Equal((400, "odd number of components in label string \"/instance\"\n"), (status, body));
+    }
+
+    [Fact]
+    public async Task A_push_with_storage_unreachable_is_a_503_never_a_200()
+    {
+        var functions = ActivatorUtilities.CreateInstance<PushFunctions>(_services);
+        var (status, _) = await ExecuteAsync(functions.Push(null!), "PUT", "/metrics/job/j", "m 1\n");
+        Assert.Equal(503, status);
+    }
+
+    [Fact]
+    public async Task A_delete_answers_202_or_503_never_204()
+    {
+        var functions = ActivatorUtilities.CreateInstance<PushFunctions>(_services);
+        var (status, _) = await ExecuteAsync(functions.Push(null!), "DELETE", "/metrics/job/j");
+        Assert.Equal(503, status);
+    }
+}
