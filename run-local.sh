@@ -53,6 +53,7 @@ cleanup() {
     kill_tree TERM "$azurite_pid"
     wait "$azurite_pid" 2>/dev/null || true
   fi
+  [[ -z "${AZURITE_LOG:-}" ]] || rm -f "$AZURITE_LOG"
 }
 on_signal() {
   cleanup
@@ -61,8 +62,8 @@ on_signal() {
 trap cleanup EXIT
 trap on_signal INT TERM
 
-AZURITE_LOG="$(mktemp -t serverlesspush-azurite.XXXXXX.log)"
-echo "run-local.sh: starting Azurite table service on 127.0.0.1:$AZURITE_PORT (log: $AZURITE_LOG)" >&2
+AZURITE_LOG="$(mktemp -t serverlesspush-azurite.XXXXXX.log)"  # shown if Azurite fails; removed on exit
+echo "run-local.sh: starting Azurite table service on 127.0.0.1:$AZURITE_PORT" >&2
 # Run from a temp dir so nothing Azurite might write lands in the repo.
 (cd "${TMPDIR:-/tmp}" && exec "$AZURITE" --inMemoryPersistence --tableHost 127.0.0.1 --tablePort "$AZURITE_PORT" \
   --skipApiVersionCheck --loose --disableProductStyleUrl --disableTelemetry) >"$AZURITE_LOG" 2>&1 &
