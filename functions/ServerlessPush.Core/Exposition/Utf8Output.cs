@@ -1,0 +1,100 @@
+using System.Buffers;
+using System.Text;
+
+namespace ServerlessPush.Core.Exposition;
+
+/// <summary>Small helpers for writing ASCII/UTF-8 pieces into an <see cref="IBufferWriter{T}"/>.</summary>
+internal static class Utf8Output
+{
+    public static void Write(IBufferWriter<byte> output, ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length == 0)
+        {
+            return;
+        }
+        var span = output.GetSpan(bytes.Length);
+        bytes.CopyTo(span);
+        output.Advance(bytes.Length);
+    }
+
+    public static void Write(IBufferWriter<byte> output, byte b)
+    {
+        var span = output.GetSpan(1);
+        span[0] = b;
+        output.Advance(1);
+    }
+
+    public static void Write(IBufferWriter<byte> output, string text)
+    {
+        if (text.Length == 0)
+        {
+            return;
+        }
+        var max = Encoding.UTF8.GetMaxByteCount(text.Length);
+        var span = output.GetSpan(max);
+        var n = Encoding.UTF8.GetBytes(text, span);
+        output.Advance(n);
+    }
+
+    public static void WriteUInt64(IBufferWriter<byte> output, ulong value)
+    {
+        var span = output.GetSpan(20);
+        value.TryFormat(span, out var n, default, System.Globalization.CultureInfo.InvariantCulture);
+        output.Advance(n);
+    }
+
+    public static void WriteInt64(IBufferWriter<byte> output, long value)
+    {
+        var span = output.GetSpan(20);
+        value.TryFormat(span, out var n, default, System.Globalization.CultureInfo.InvariantCulture);
+        output.Advance(n);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="text"/> with <c>\</c> → <c>\\</c>, newline → <c>\n</c> and, if
+    /// <paramref name="escapeQuote"/>, <c>"</c> → <c>\"</c> (expfmt <c>writeEscapedString</c>).
+    /// </summary>
+    public static void WriteEscaped(IBufferWriter<byte> output, string text, bool escapeQuote)
+    {
+        var start = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            ReadOnlySpan<byte> replacement;
+            if (c == '\\')
+            {
+                replacement = "\\\\"u8;
+            }
+            else if (c == '\n')
+            {
+                replacement = "\\n"u8;
+            }
+            else if (c == '"' && escapeQuote)
+            {
+                replacement = "\\\""u8;
+            }
+            else
+            {
+                continue;
+            }
+            if (i > start)
+            {
+                WriteChars(output, text.AsSpan(start, i - start));
+            }
+            Write(output, replacement);
+            start = i + 1;
+        }
+        if (start < text.Length)
+        {
+            WriteChars(output, text.AsSpan(start));
+        }
+    }
+
+    private static void WriteChars(IBufferWriter<byte> output, ReadOnlySpan<char> chars)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(chars.Length);
+        var span = output.GetSpan(max);
+        var n = Encoding.UTF8.GetBytes(chars, span);
+        output.Advance(n);
+    }
+}

@@ -1,0 +1,50 @@
+using ServerlessPush.Core.Gateway;
+using ServerlessPush.Core.Grouping;
+
+namespace ServerlessPush.Core.Storage;
+
+/// <summary>
+/// Durable home of the groups. One group is written atomically: a reader sees the whole old
+/// group or the whole new one. Faults surface as <see cref="StorageUnavailableException"/>.
+/// </summary>
+public interface IGroupStore
+{
+    /// <summary>One group, or null.</summary>
+    Task<MetricGroup?> GetAsync(GroupingKey key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Writes a group. A <see cref="GroupMutation"/> that needs the current group gets it read with its
+    /// version and is re-applied if another writer got there first (optimistic concurrency);
+    /// one that does not is written blind (one round trip). The stored failure time is never changed here.
+    /// </summary>
+    Task WriteAsync(GroupingKey key, GroupMutation mutation, CancellationToken cancellationToken = default);
+
+    /// <summary>Records a rejected push on an existing group; does nothing if the group does not exist.</summary>
+    Task RecordFailureAsync(GroupingKey key, DateTimeOffset time, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes the group, if it exists.</summary>
+    Task DeleteAsync(GroupingKey key, CancellationToken cancellationToken = default);
+
+    /// <summary>The keys of every group, without their families.</summary>
+    IAsyncEnumerable<GroupingKey> ListKeysAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Every group, streamed in storage order.</summary>
+    IAsyncEnumerable<MetricGroup> ReadAllAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Throws <see cref="StorageUnavailableException"/> unless storage answers.</summary>
+    Task CheckAvailableAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>A change to one group, computed from the current state when <see cref="NeedsCurrent"/>.</summary>
+public abstract class GroupMutation
+{
+    public abstract bool NeedsCurrent { get; }
+
+    /// <summary>The families, push time and expiry the group has after the change.</summary>
+    public abstract GroupContent Apply(MetricGroup? current);
+}
+
+public sealed record GroupContent(IReadOnlyList<PushedFamily> Families, DateTimeOffset PushTime, DateTimeOffset? ExpiresAt);
+
+/// <summary>Storage did not answer, refused, or throttled: the request can be retried later (503).</summary>
+public sealed class StorageUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,118 @@
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ServerlessPush.Core.Api;
+using ServerlessPush.Core.Exposition;
+using ServerlessPush.Core.Gateway;
+using ServerlessPush.Core.Storage;
+
+namespace ServerlessPush.Http;
+
+/// <summary>
+/// <c>/api/v1/…</c>: <c>GET metrics</c>, <c>GET status</c>, <c>PUT admin/wipe</c>, and <c>OPTIONS</c> on
+/// anything, with the reference's CORS and cache headers on every answer.
+/// </summary>
+public sealed class ApiEndpoints(ScrapeService scrape, PushService pushes, IOptions<GatewayOptions> options, TimeProvider time, ILogger<ApiEndpoints> logger)
+{
+    private readonly DateTimeOffset _startTime = time.GetUtcNow();
+
+    /// <param name="route">The path after <c>/api/v1/</c>.</param>
+    public async Task HandleAsync(HttpContext context, string route)
+    {
+        var response = context.Response;
+        var method = context.Request.Method;
+        SetApiHeaders(response);
+        try
+        {
+            switch (route)
+            {
+                case var _ when HttpMethods.IsOptions(method):
+                    await Responses.EmptyAsync(response, StatusCodes.Status200OK).ConfigureAwait(false);
+                    return;
+                case "metrics" when HttpMethods.IsGet(method):
+                    await MetricsAsync(context).ConfigureAwait(false);
+                    return;
+                case "status" when HttpMethods.IsGet(method):
+                    await StatusAsync(context).ConfigureAwait(false);
+                    return;
+                case "admin/wipe" when HttpMethods.IsPut(method):
+                    await WipeAsync(context).ConfigureAwait(false);
+                    return;
+                case "metrics" or "status":
+                    await Responses.MethodNotAllowedAsync(response, "GET, OPTIONS").ConfigureAwait(false);
+                    return;
+                case "admin/wipe":
+                    await Responses.MethodNotAllowedAsync(response, "OPTIONS, PUT").ConfigureAwait(false);
+                    return;
+                default:
+                    await Responses.NotFoundAsync(response).ConfigureAwait(false);
+                    return;
+            }
+        }
+        catch (StorageUnavailableException e)
+        {
+            logger.LogWarning(e, "Storage unavailable during {Method} /api/v1/{Route}", method, route);
+            await Responses.UnavailableAsync(response, e.Message).ConfigureAwait(false);
+        }
+    }
+
+    public async Task MetricsAsync(HttpContext context)
+    {
+        var groups = await scrape.ListGroupsAsync(context.RequestAborted).ConfigureAwait(false);
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json";
+        await MetricsApiWriter.WriteAsync(context.Response.Body, groups, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    public async Task StatusAsync(HttpContext context)
+    {
+        var version = typeof(ApiEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+        var gateway = options.Value;
+        var payload = new
+        {
+            status = "success",
+            data = new
+            {
+                build_information = new SortedDictionary<string, string>(StringComparer.Ordinal)
+                {
+                    ["branch"] = string.Empty,
+                    ["buildDate"] = string.Empty,
+                    ["buildUser"] = string.Empty,
+                    ["goVersion"] = Environment.Version.ToString(),
+                    ["revision"] = string.Empty,
+                    ["version"] = version,
+                },
+                flags = new SortedDictionary<string, string>(StringComparer.Ordinal)
+                {
+                    ["push.max-body-bytes"] = gateway.MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["push.max-decompressed-bytes"] = gateway.MaxDecompressedBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["web.enable-admin-api"] = "true",
+                },
+                start_time = _startTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            },
+        };
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json";
+        await JsonSerializer.SerializeAsync(context.Response.Body, payload, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>Unlike the reference, the groups are gone when the 202 is sent.</summary>
+    public async Task WipeAsync(HttpContext context)
+    {
+        var deleted = await pushes.WipeAsync(context.RequestAborted).ConfigureAwait(false);
+        logger.LogInformation("Wiped {Count} groups", deleted);
+        await Responses.EmptyAsync(context.Response, StatusCodes.Status202Accepted).ConfigureAwait(false);
+    }
+
+    private static void SetApiHeaders(HttpResponse response)
+    {
+        var headers = response.Headers;
+        headers.AccessControlAllowHeaders = "Accept, Authorization, Content-Type, Origin";
+        headers.AccessControlAllowMethods = "GET, POST, DELETE, OPTIONS";
+        headers.AccessControlAllowOrigin = "*";
+        headers.AccessControlExposeHeaders = "Date";
+        headers.CacheControl = "no-cache, no-store, must-revalidate";
+    }
+}

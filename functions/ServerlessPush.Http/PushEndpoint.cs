@@ -1,0 +1,115 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ServerlessPush.Core.Exposition;
+using ServerlessPush.Core.Gateway;
+using ServerlessPush.Core.Grouping;
+using ServerlessPush.Core.Metrics;
+using ServerlessPush.Core.Storage;
+
+namespace ServerlessPush.Http;
+
+/// <summary><c>PUT</c>/<c>POST</c>/<c>DELETE /metrics/job/&lt;job&gt;{/&lt;label&gt;/&lt;value&gt;}</c>.</summary>
+public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> options, ILogger<PushEndpoint> logger)
+{
+    public const string AllowedMethods = "DELETE, OPTIONS, POST, PUT";
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        var cancellationToken = context.RequestAborted;
+
+        var match = PushPath.Match(RequestPath.Decoded(context));
+        switch (match.Kind)
+        {
+            case PushPathKind.NotFound:
+                await Responses.NotFoundAsync(response).ConfigureAwait(false);
+                return;
+            case PushPathKind.Redirect:
+                await Responses.RedirectAsync(response, match.Status, match.Location, request.QueryString.Value).ConfigureAwait(false);
+                return;
+        }
+
+        PushMode? mode = HttpMethods.IsPut(request.Method) ? PushMode.Replace
+            : HttpMethods.IsPost(request.Method) ? PushMode.Merge
+            : null;
+        if (HttpMethods.IsOptions(request.Method))
+        {
+            response.Headers.Allow = AllowedMethods;
+            await Responses.EmptyAsync(response, StatusCodes.Status200OK).ConfigureAwait(false);
+            return;
+        }
+        if (mode is null && !HttpMethods.IsDelete(request.Method))
+        {
+            await Responses.MethodNotAllowedAsync(response, AllowedMethods).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            // As in the reference, the body is decoded before the path is looked at.
+            var body = await RequestBody.ReadAsync(request, options.Value, cancellationToken).ConfigureAwait(false);
+            if (body.Error is not null)
+            {
+                await Responses.ErrorAsync(response, body.Status, body.Error, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            var parsed = GroupingPathParser.Parse(match.JobSegment, match.JobIsBase64, match.Labels);
+            if (!parsed.Success)
+            {
+                await Responses.ErrorAsync(response, StatusCodes.Status400BadRequest, parsed.Error!, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            var key = parsed.Key!;
+
+            if (mode is null)
+            {
+                await pushes.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+                await Responses.EmptyAsync(response, StatusCodes.Status202Accepted).ConfigureAwait(false);
+                return;
+            }
+
+            List<MetricFamily> families;
+            try
+            {
+                families = IsProtobuf(request.ContentType)
+                    ? ProtobufDelimited.Read(body.Body)
+                    : TextFormatParser.Parse(body.Body!);
+            }
+            catch (ExpositionFormatException e)
+            {
+                await Responses.ErrorAsync(response, StatusCodes.Status400BadRequest, e.Message, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            var outcome = await pushes.PushAsync(key, families, mode.Value, cancellationToken).ConfigureAwait(false);
+            if (outcome.Accepted)
+            {
+                await Responses.EmptyAsync(response, StatusCodes.Status200OK).ConfigureAwait(false);
+            }
+            else
+            {
+                await Responses.ErrorAsync(response, StatusCodes.Status400BadRequest, outcome.Error!, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (StorageUnavailableException e)
+        {
+            logger.LogWarning(e, "Storage unavailable during {Method} {Path}", request.Method, request.Path);
+            await Responses.UnavailableAsync(response, e.Message).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The protobuf delimited MetricFamily stream, by media type and parameters in any order.</summary>
+    public static bool IsProtobuf(string? contentType)
+    {
+        if (contentType is null || !MediaTypeHeaderValue.TryParse(contentType, out var media)
+            || !string.Equals(media.MediaType, "application/vnd.google.protobuf", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        string? Param(string name) => media.Parameters.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))?.Value?.Trim('"');
+        return Param("proto") == "io.prometheus.client.MetricFamily" && Param("encoding") == "delimited";
+    }
+}

@@ -1,0 +1,81 @@
+using System.Buffers;
+using System.IO.Compression;
+using Microsoft.AspNetCore.Http;
+using ServerlessPush.Core.Gateway;
+
+namespace ServerlessPush.Http;
+
+/// <summary>
+/// Reads a push body whatever its Content-Type (never as a form), chunked or not, within the
+/// gateway's limits, and decodes <c>Content-Encoding: gzip</c> without inflating past the limit.
+/// </summary>
+public static class RequestBody
+{
+    public static async Task<BodyReadResult> ReadAsync(HttpRequest request, GatewayOptions options, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > options.MaxBodyBytes)
+        {
+            return BodyReadResult.Fail(StatusCodes.Status413PayloadTooLarge, $"request body larger than {options.MaxBodyBytes} bytes");
+        }
+        var raw = await ReadLimitedAsync(request.Body, options.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
+        if (raw is null)
+        {
+            return BodyReadResult.Fail(StatusCodes.Status413PayloadTooLarge, $"request body larger than {options.MaxBodyBytes} bytes");
+        }
+        var encoding = request.Headers.ContentEncoding.ToString().Trim();
+        if (!encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase))
+        {
+            return BodyReadResult.Ok(raw);
+        }
+        if (raw.Length == 0)
+        {
+            return BodyReadResult.Fail(StatusCodes.Status400BadRequest, "EOF");
+        }
+        if (raw.Length < 10 || raw[0] != 0x1F || raw[1] != 0x8B || raw[2] != 8)
+        {
+            return BodyReadResult.Fail(StatusCodes.Status400BadRequest, "gzip: invalid header");
+        }
+        try
+        {
+            await using var gzip = new GZipStream(new MemoryStream(raw), CompressionMode.Decompress);
+            var inflated = await ReadLimitedAsync(gzip, options.MaxDecompressedBytes, cancellationToken).ConfigureAwait(false);
+            return inflated is null
+                ? BodyReadResult.Fail(StatusCodes.Status413PayloadTooLarge, $"decompressed request body larger than {options.MaxDecompressedBytes} bytes")
+                : BodyReadResult.Ok(inflated);
+        }
+        catch (InvalidDataException e)
+        {
+            return BodyReadResult.Fail(StatusCodes.Status400BadRequest, "gzip: " + e.Message);
+        }
+    }
+
+    /// <summary>Reads at most <paramref name="limit"/> bytes; null if there is more.</summary>
+    private static async Task<byte[]?> ReadLimitedAsync(Stream stream, long limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(81920);
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > limit)
+                {
+                    return null;
+                }
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+        return buffer.ToArray();
+    }
+}
+
+public readonly record struct BodyReadResult(byte[]? Body, int Status, string? Error)
+{
+    public static BodyReadResult Ok(byte[] body) => new(body, StatusCodes.Status200OK, null);
+    public static BodyReadResult Fail(int status, string error) => new(null, status, error);
+}

@@ -1,0 +1,46 @@
+using Microsoft.AspNetCore.Http;
+
+namespace ServerlessPush.Http;
+
+/// <summary>Responses shaped like the reference's: empty success bodies, Go-style plain-text errors.</summary>
+public static class Responses
+{
+    /// <summary>A status with no body and no Content-Type (PUT/POST 200, DELETE 202).</summary>
+    public static Task EmptyAsync(HttpResponse response, int status)
+    {
+        response.StatusCode = status;
+        response.ContentLength = 0;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Go's http.Error: text/plain, nosniff, message plus newline.</summary>
+    public static Task ErrorAsync(HttpResponse response, int status, string message, CancellationToken cancellationToken = default)
+    {
+        response.StatusCode = status;
+        response.ContentType = "text/plain; charset=utf-8";
+        response.Headers.XContentTypeOptions = "nosniff";
+        return response.WriteAsync(message + "\n", cancellationToken);
+    }
+
+    public static Task NotFoundAsync(HttpResponse response) => ErrorAsync(response, StatusCodes.Status404NotFound, "404 page not found");
+
+    public static Task MethodNotAllowedAsync(HttpResponse response, string allow)
+    {
+        response.Headers.Allow = allow;
+        return ErrorAsync(response, StatusCodes.Status405MethodNotAllowed, "Method Not Allowed");
+    }
+
+    /// <summary>Storage is down or throttling: retry later, never a false success.</summary>
+    public static Task UnavailableAsync(HttpResponse response, string message)
+    {
+        response.Headers.RetryAfter = "5";
+        return ErrorAsync(response, StatusCodes.Status503ServiceUnavailable, message);
+    }
+
+    public static Task RedirectAsync(HttpResponse response, int status, string location, string? query)
+    {
+        response.StatusCode = status;
+        response.Headers.Location = location + (string.IsNullOrEmpty(query) ? string.Empty : query);
+        return Task.CompletedTask;
+    }
+}

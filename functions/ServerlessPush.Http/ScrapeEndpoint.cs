@@ -1,0 +1,54 @@
+using System.IO.Compression;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using ServerlessPush.Core.Exposition;
+using ServerlessPush.Core.Gateway;
+using ServerlessPush.Core.Storage;
+
+namespace ServerlessPush.Http;
+
+/// <summary><c>GET /metrics</c>: text 0.0.4, OpenMetrics or protobuf as the Accept header asks, gzip when asked.</summary>
+public sealed class ScrapeEndpoint(ScrapeService scrape, ILogger<ScrapeEndpoint> logger)
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        var cancellationToken = context.RequestAborted;
+        var negotiated = ScrapeNegotiation.Negotiate(request.Headers.Accept.ToString(), request.Headers.AcceptEncoding.ToString());
+
+        IReadOnlyList<Core.Metrics.MetricFamily> families;
+        try
+        {
+            families = await scrape.CollectAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (StorageUnavailableException e)
+        {
+            logger.LogWarning(e, "Storage unavailable during scrape");
+            await Responses.UnavailableAsync(response, e.Message).ConfigureAwait(false);
+            return;
+        }
+
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = negotiated.ContentType;
+        var body = response.Body;
+        GZipStream? gzip = null;
+        if (negotiated.Gzip)
+        {
+            response.Headers.ContentEncoding = "gzip";
+            gzip = new GZipStream(body, CompressionLevel.Fastest, leaveOpen: true);
+            body = gzip;
+        }
+        try
+        {
+            await ScrapeWriter.WriteAsync(body, negotiated.Format, families, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (gzip is not null)
+            {
+                await gzip.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+}

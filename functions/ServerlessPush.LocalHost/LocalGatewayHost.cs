@@ -1,0 +1,19 @@
+using ServerlessPush.Http;
+
+namespace ServerlessPush.LocalHost;
+
+/// <summary>Builds the local host; tests call this to run the gateway in process on a loopback port.</summary>
+public static class LocalGatewayHost
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.Services.AddServerlessPushGateway(builder.Configuration);
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        // Every request goes through the reference's route table, as the Go router does.
+        app.Run(app.Services.GetRequiredService<GatewayRouter>().HandleAsync);
+        return app;
+    }
+}

@@ -1,0 +1,4 @@
+using ServerlessPush.LocalHost;
+
+var app = LocalGatewayHost.Build(args);
+app.Run();

@@ -1,0 +1,44 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
+using Azure.Identity;
+
+namespace ServerlessPush.Storage.Tables;
+
+/// <summary>Builds the one <see cref="TableClient"/> the store shares: connection string locally, endpoint + Entra ID in Azure.</summary>
+public static class TableClientFactory
+{
+    public static TableClient Create(TableStorageOptions options, StorageRequestCounter? counter = null)
+    {
+        var clientOptions = new TableClientOptions();
+        // Bounded retries: a push should fail over to a 503 in seconds, not hang for a minute.
+        clientOptions.Retry.MaxRetries = 3;
+        clientOptions.Retry.Mode = RetryMode.Exponential;
+        clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(100);
+        clientOptions.Retry.MaxDelay = TimeSpan.FromSeconds(2);
+        clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+        if (counter is not null)
+        {
+            clientOptions.AddPolicy(counter, HttpPipelinePosition.PerRetry);
+        }
+
+        TableServiceClient service;
+        if (!string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            service = new TableServiceClient(options.ConnectionString, clientOptions);
+        }
+        else if (options.ServiceUri is not null)
+        {
+            TokenCredential credential = string.IsNullOrWhiteSpace(options.ManagedIdentityClientId)
+                ? new DefaultAzureCredential()
+                : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(options.ManagedIdentityClientId));
+            service = new TableServiceClient(options.ServiceUri, credential, clientOptions);
+        }
+        else
+        {
+            throw new InvalidOperationException(
+                "No table storage configured: set Gateway__Tables__ConnectionString (e.g. UseDevelopmentStorage=true) or Gateway__Tables__ServiceUri.");
+        }
+        return service.GetTableClient(options.TableName);
+    }
+}

@@ -1,0 +1,477 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using ServerlessPush.Core.Gateway;
+using ServerlessPush.Core.Grouping;
+using ServerlessPush.Core.Storage;
+
+namespace ServerlessPush.Storage.Tables;
+
+/// <summary>
+/// Groups in Azure Table Storage, one partition per group:
+/// <list type="bullet">
+/// <item><c>head</c>: labels, push time, expiry, and the families (inline binary properties, or a
+/// version naming its chunk rows). Writing the head is what makes a write visible, so a write is atomic.</item>
+/// <item><c>failure</c>: the last failure time, a row of its own so that a blind PUT keeps it.</item>
+/// <item><c>chunk|version|n</c>: families of groups too large for one entity, written before the head flips.</item>
+/// </list>
+/// A PUT of an ordinary group is one upsert. A POST reads the partition and writes with the head's
+/// ETag, retrying when another writer won.
+/// </summary>
+public sealed class TableGroupStore : IGroupStore
+{
+    // 64 KiB per binary property; 8 per entity keeps an entity well under 1 MiB even as Azurite
+    // measures it (base64 JSON), and 4 chunk rows per transaction under the 4 MiB body limit.
+    internal const int PropertyBytes = 64 * 1024;
+    internal const int PropertiesPerEntity = 8;
+    internal const int InlineLimit = PropertyBytes * PropertiesPerEntity;
+    private const int ChunkRowsPerTransaction = 4;
+    private const int MaxTransactionActions = 100;
+    private const int MaxWriteAttempts = 16;
+
+    private readonly TableClient _table;
+    private readonly ILogger<TableGroupStore> _logger;
+    private readonly TimeProvider _time;
+    private readonly Lazy<Task> _ensureTable;
+
+    public TableGroupStore(TableClient table, TableStorageOptions options, TimeProvider time, ILogger<TableGroupStore> logger)
+    {
+        _table = table;
+        _time = time;
+        _logger = logger;
+        _ensureTable = new Lazy<Task>(() => options.CreateTableIfMissing ? _table.CreateIfNotExistsAsync() : Task.CompletedTask);
+    }
+
+    public async Task<MetricGroup?> GetAsync(GroupingKey key, CancellationToken cancellationToken = default)
+    {
+        var partition = await ReadPartitionAsync(TableKeys.GroupPartition(key), cancellationToken).ConfigureAwait(false);
+        return partition?.Group;
+    }
+
+    public async Task WriteAsync(GroupingKey key, GroupMutation mutation, CancellationToken cancellationToken = default)
+    {
+        var pk = TableKeys.GroupPartition(key);
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = mutation.NeedsCurrent ? await ReadPartitionAsync(pk, cancellationToken).ConfigureAwait(false) : null;
+            var content = mutation.Apply(current?.Group);
+            var (bytes, encoding) = GroupPayloadCodec.Encode(content.Families);
+            try
+            {
+                if (bytes.Length <= InlineLimit && (current is null || current.ChunkRows.Count == 0))
+                {
+                    var head = NewHead(pk, key, content, encoding, bytes, version: null, chunks: 0);
+                    await WriteHeadAsync(head, mutation.NeedsCurrent ? current : null, mutation.NeedsCurrent, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    // Large groups, or replacing one: the old chunk rows must be known to be removed.
+                    current ??= await ReadPartitionAsync(pk, cancellationToken).ConfigureAwait(false);
+                    await WriteLargeAsync(pk, key, content, encoding, bytes, current, cancellationToken).ConfigureAwait(false);
+                }
+                return;
+            }
+            catch (RequestFailedException e) when ((e.Status is 412 or 409) && attempt < MaxWriteAttempts)
+            {
+                // Another writer changed the group between our read and our write: read again.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 * attempt)), cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException e) when (IsUnavailable(e))
+            {
+                throw Unavailable(e);
+            }
+        }
+    }
+
+    public async Task RecordFailureAsync(GroupingKey key, DateTimeOffset time, CancellationToken cancellationToken = default)
+    {
+        var pk = TableKeys.GroupPartition(key);
+        var failure = new TableEntity(pk, TableKeys.FailureRow) { ["FailureTicks"] = time.UtcTicks };
+        // Touching the head in the same transaction makes it fail (404) when the group does not
+        // exist: a rejected push never creates a group.
+        var actions = new[]
+        {
+            new TableTransactionAction(TableTransactionActionType.UpdateMerge, new TableEntity(pk, TableKeys.HeadRow), ETag.All),
+            new TableTransactionAction(TableTransactionActionType.UpsertReplace, failure),
+        };
+        try
+        {
+            await EnsureTableAsync().ConfigureAwait(false);
+            await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 404)
+        {
+            // No such group: nothing to record.
+        }
+        catch (RequestFailedException e) when (IsUnavailable(e))
+        {
+            throw Unavailable(e);
+        }
+    }
+
+    public async Task DeleteAsync(GroupingKey key, CancellationToken cancellationToken = default)
+    {
+        var pk = TableKeys.GroupPartition(key);
+        try
+        {
+            await DeletePartitionAsync(pk, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (IsUnavailable(e))
+        {
+            throw Unavailable(e);
+        }
+    }
+
+    public async IAsyncEnumerable<MetricGroup> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await EnsureTableSafeAsync().ConfigureAwait(false);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey ge {TableKeys.GroupPrefix} and PartitionKey lt {TableKeys.GroupRangeEnd}");
+        var rows = new List<TableEntity>();
+        string? currentPk = null;
+        await using var enumerator = _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            bool more;
+            try
+            {
+                more = await enumerator.MoveNextAsync().ConfigureAwait(false);
+            }
+            catch (RequestFailedException e) when (IsUnavailable(e))
+            {
+                throw Unavailable(e);
+            }
+            if (!more || enumerator.Current.PartitionKey != currentPk)
+            {
+                if (rows.Count > 0)
+                {
+                    var group = await AssembleOrRereadAsync(currentPk!, rows, cancellationToken).ConfigureAwait(false);
+                    if (group is not null)
+                    {
+                        yield return group;
+                    }
+                }
+                rows = [];
+                if (!more)
+                {
+                    yield break;
+                }
+                currentPk = enumerator.Current.PartitionKey;
+            }
+            rows.Add(enumerator.Current);
+        }
+    }
+
+    public async IAsyncEnumerable<GroupingKey> ListKeysAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await EnsureTableSafeAsync().ConfigureAwait(false);
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey ge {TableKeys.GroupPrefix} and PartitionKey lt {TableKeys.GroupRangeEnd} and RowKey eq {TableKeys.HeadRow}");
+        await using var enumerator = _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["Labels"], cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            try
+            {
+                if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
+                {
+                    yield break;
+                }
+            }
+            catch (RequestFailedException e) when (IsUnavailable(e))
+            {
+                throw Unavailable(e);
+            }
+            yield return GroupingKey.Create(ReadLabels(enumerator.Current.GetString("Labels")));
+        }
+    }
+
+    public async Task CheckAvailableAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await EnsureTableAsync().ConfigureAwait(false);
+            await foreach (var _ in _table.QueryAsync<TableEntity>(
+                TableClient.CreateQueryFilter($"PartitionKey eq {"ready"}"), maxPerPage: 1, select: ["PartitionKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                break;
+            }
+        }
+        catch (RequestFailedException e)
+        {
+            throw Unavailable(e);
+        }
+    }
+
+    private async Task<MetricGroup?> AssembleOrRereadAsync(string pk, List<TableEntity> rows, CancellationToken cancellationToken)
+    {
+        var partition = Assemble(pk, rows);
+        if (partition is { Torn: false })
+        {
+            return partition.Group;
+        }
+        if (partition is null)
+        {
+            return null;
+        }
+        // The scan met a large group mid-rewrite (old head, new chunks or the reverse): read it whole.
+        var reread = await ReadPartitionAsync(pk, cancellationToken).ConfigureAwait(false);
+        return reread?.Group;
+    }
+
+    private async Task<StoredPartition?> ReadPartitionAsync(string pk, CancellationToken cancellationToken)
+    {
+        await EnsureTableSafeAsync().ConfigureAwait(false);
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var rows = new List<TableEntity>();
+            try
+            {
+                await foreach (var row in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {pk}"), cancellationToken: cancellationToken).ConfigureAwait(false))
+                {
+                    rows.Add(row);
+                }
+            }
+            catch (RequestFailedException e) when (IsUnavailable(e))
+            {
+                throw Unavailable(e);
+            }
+            var partition = Assemble(pk, rows);
+            if (partition is null || !partition.Torn)
+            {
+                return partition;
+            }
+        }
+        throw new StorageUnavailableException($"Group partition {pk} kept changing while being read.");
+    }
+
+    /// <summary>Builds a group from its rows; null if there is no head; Torn if the head's chunks are not all there.</summary>
+    private StoredPartition? Assemble(string pk, List<TableEntity> rows)
+    {
+        var head = rows.FirstOrDefault(r => r.RowKey == TableKeys.HeadRow);
+        var chunkRows = rows.Where(r => r.RowKey.StartsWith(TableKeys.ChunkPrefix, StringComparison.Ordinal)).ToList();
+        if (head is null)
+        {
+            return null;
+        }
+        var failure = rows.FirstOrDefault(r => r.RowKey == TableKeys.FailureRow);
+        var key = GroupingKey.Create(ReadLabels(head.GetString("Labels")));
+        byte[] bytes;
+        var chunks = head.GetInt32("Chunks") ?? 0;
+        if (chunks == 0)
+        {
+            bytes = Concat([head]);
+        }
+        else
+        {
+            var version = head.GetString("Version");
+            var mine = chunkRows
+                .Where(r => r.RowKey.StartsWith(TableKeys.ChunkPrefix + version + "|", StringComparison.Ordinal))
+                .OrderBy(r => r.RowKey, StringComparer.Ordinal)
+                .ToList();
+            if (mine.Count != chunks)
+            {
+                return new StoredPartition(null!, head, chunkRows, Torn: true);
+            }
+            bytes = Concat(mine);
+        }
+        var length = head.GetInt32("Length") ?? bytes.Length;
+        var families = GroupPayloadCodec.Decode(bytes.AsSpan(0, length), head.GetString("Encoding"));
+        var group = new MetricGroup(
+            key,
+            families,
+            ToTime(head.GetInt64("PushTicks")),
+            ToTime(failure?.GetInt64("FailureTicks")),
+            ToTime(head.GetInt64("ExpiresTicks")));
+        return new StoredPartition(group, head, chunkRows, Torn: false);
+    }
+
+    private async Task WriteHeadAsync(TableEntity head, StoredPartition? current, bool conditional, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync().ConfigureAwait(false);
+        if (!conditional)
+        {
+            await _table.UpsertEntityAsync(head, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        }
+        else if (current is null)
+        {
+            await _table.AddEntityAsync(head, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await _table.UpdateEntityAsync(head, current.Head.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// New chunk rows under a fresh version first, then the head flips to them with the ETag
+    /// read before (so a concurrent writer makes this one retry), then the old chunks go.
+    /// </summary>
+    private async Task WriteLargeAsync(string pk, GroupingKey key, GroupContent content, string encoding, byte[] bytes, StoredPartition? current, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync().ConfigureAwait(false);
+        var version = Guid.NewGuid().ToString("N");
+        var chunkEntities = new List<TableEntity>();
+        for (int offset = 0, index = 0; offset < bytes.Length || index == 0; offset += InlineLimit, index++)
+        {
+            var entity = new TableEntity(pk, TableKeys.ChunkRow(version, index));
+            SetData(entity, bytes.AsSpan(offset, Math.Min(InlineLimit, bytes.Length - offset)));
+            chunkEntities.Add(entity);
+        }
+        var needsChunks = bytes.Length > InlineLimit;
+        if (needsChunks)
+        {
+            foreach (var batch in chunkEntities.Chunk(ChunkRowsPerTransaction))
+            {
+                await _table.SubmitTransactionAsync(batch.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        var head = needsChunks
+            ? NewHead(pk, key, content, encoding, [], version, chunkEntities.Count, bytes.Length)
+            : NewHead(pk, key, content, encoding, bytes, null, 0);
+        try
+        {
+            await WriteHeadAsync(head, current, conditional: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        {
+            if (needsChunks)
+            {
+                await DeleteRowsBestEffortAsync(pk, chunkEntities.Select(c => c.RowKey), cancellationToken).ConfigureAwait(false);
+            }
+            throw;
+        }
+        if (current is not null)
+        {
+            await DeleteRowsBestEffortAsync(pk, current.ChunkRows.Select(c => c.RowKey), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task DeleteRowsBestEffortAsync(string pk, IEnumerable<string> rowKeys, CancellationToken cancellationToken)
+    {
+        foreach (var batch in rowKeys.Chunk(MaxTransactionActions))
+        {
+            foreach (var rowKey in batch)
+            {
+                try
+                {
+                    // A single delete tolerates a row already gone (it returns 404, it does not throw).
+                    await _table.DeleteEntityAsync(pk, rowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+                }
+                catch (RequestFailedException e)
+                {
+                    _logger.LogWarning(e, "Could not remove old chunk row of partition {Partition}; it is ignored by readers", pk);
+                }
+            }
+        }
+    }
+
+    private async Task DeletePartitionAsync(string pk, CancellationToken cancellationToken)
+    {
+        await EnsureTableSafeAsync().ConfigureAwait(false);
+        for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
+        {
+            var rowKeys = new List<string>();
+            await foreach (var row in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {pk}"), select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                rowKeys.Add(row.RowKey);
+            }
+            if (rowKeys.Count == 0)
+            {
+                return;
+            }
+            // The head goes in the first transaction: once it is gone, the group is gone for readers.
+            rowKeys.Sort((a, b) => (b == TableKeys.HeadRow).CompareTo(a == TableKeys.HeadRow));
+            try
+            {
+                foreach (var batch in rowKeys.Chunk(MaxTransactionActions))
+                {
+                    await _table.SubmitTransactionAsync(
+                        batch.Select(rk => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(pk, rk), ETag.All)),
+                        cancellationToken).ConfigureAwait(false);
+                }
+                return;
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 404)
+            {
+                // A concurrent writer or deleter changed the rows: list them again.
+            }
+        }
+    }
+
+    private static TableEntity NewHead(string pk, GroupingKey key, GroupContent content, string encoding, ReadOnlySpan<byte> inline, string? version, int chunks, int? length = null)
+    {
+        var head = new TableEntity(pk, TableKeys.HeadRow)
+        {
+            ["Labels"] = WriteLabels(key),
+            ["PushTicks"] = content.PushTime.UtcTicks,
+            ["Encoding"] = encoding,
+            ["Chunks"] = chunks,
+            ["Length"] = length ?? inline.Length,
+        };
+        if (version is not null)
+        {
+            head["Version"] = version;
+        }
+        if (content.ExpiresAt is { } expires)
+        {
+            head["ExpiresTicks"] = expires.UtcTicks;
+        }
+        SetData(head, inline);
+        return head;
+    }
+
+    private static void SetData(TableEntity entity, ReadOnlySpan<byte> bytes)
+    {
+        for (int offset = 0, i = 0; offset < bytes.Length; offset += PropertyBytes, i++)
+        {
+            entity["D" + i] = bytes.Slice(offset, Math.Min(PropertyBytes, bytes.Length - offset)).ToArray();
+        }
+    }
+
+    private static byte[] Concat(IEnumerable<TableEntity> entities)
+    {
+        using var buffer = new MemoryStream();
+        foreach (var entity in entities)
+        {
+            for (var i = 0; i < PropertiesPerEntity; i++)
+            {
+                if (entity.GetBinary("D" + i) is not { } part)
+                {
+                    break;
+                }
+                buffer.Write(part);
+            }
+        }
+        return buffer.ToArray();
+    }
+
+    private static string WriteLabels(GroupingKey key) =>
+        JsonSerializer.Serialize(key.Labels.Select(l => new[] { l.Key, l.Value }));
+
+    private static IEnumerable<KeyValuePair<string, string>> ReadLabels(string? json) =>
+        json is null ? [] : JsonSerializer.Deserialize<string[][]>(json)!.Select(p => KeyValuePair.Create(p[0], p[1]));
+
+    private static DateTimeOffset? ToTime(long? ticks) => ticks is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : null;
+
+    private Task EnsureTableAsync() => _ensureTable.Value;
+
+    private async Task EnsureTableSafeAsync()
+    {
+        try
+        {
+            await EnsureTableAsync().ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (IsUnavailable(e))
+        {
+            throw Unavailable(e);
+        }
+    }
+
+    internal static bool IsUnavailable(RequestFailedException e) => e.Status is 0 or 408 or 429 or >= 500;
+
+    internal static StorageUnavailableException Unavailable(RequestFailedException e) =>
+        new($"Table storage is unavailable ({(e.Status == 0 ? "no response" : e.Status.ToString(System.Globalization.CultureInfo.InvariantCulture))}).", e);
+
+    private sealed record StoredPartition(MetricGroup Group, TableEntity Head, List<TableEntity> ChunkRows, bool Torn);
+}

@@ -1,0 +1,49 @@
+using System.Security.Cryptography;
+using System.Text;
+using ServerlessPush.Core.Grouping;
+
+namespace ServerlessPush.Storage.Tables;
+
+/// <summary>
+/// Partition and row keys. Label text can hold every character Table keys forbid (<c>/ \ # ?</c>,
+/// control characters), so keys are base64url of the canonical grouping key; past
+/// <see cref="MaxReadableKey"/> characters a SHA-256 stands in, and the head row keeps the labels.
+/// Prefixes keep the kinds of partitions apart in the one table.
+/// </summary>
+public static class TableKeys
+{
+    /// <summary>Group partitions: <c>g…</c>.</summary>
+    public const string GroupPrefix = "g";
+    /// <summary>First key after every group partition.</summary>
+    public const string GroupRangeEnd = "h";
+    /// <summary>Metric-name index partitions: <c>n…</c>.</summary>
+    public const string NamePrefix = "n";
+
+    /// <summary>The row that makes a group exist: labels, push time, families (inline or by chunk rows).</summary>
+    public const string HeadRow = "head";
+    /// <summary>The row holding the last failure time, apart so that a blind PUT of the head keeps it.</summary>
+    public const string FailureRow = "failure";
+    /// <summary>Chunk rows of large groups: <c>chunk|&lt;version&gt;|&lt;index&gt;</c>; they sort before the head.</summary>
+    public const string ChunkPrefix = "chunk|";
+
+    // Azurite rejects keys over 512 characters; Azure allows 1 KiB. Stay well below both.
+    private const int MaxReadableKey = 400;
+
+    public static string GroupPartition(GroupingKey key) => GroupPrefix + Encode(key.Canonical);
+
+    public static string NamePartition(string metricName) => NamePrefix + Encode(metricName);
+
+    public static string ChunkRow(string version, int index) => $"{ChunkPrefix}{version}|{index:D5}";
+
+    /// <summary>Index row key: the type first, so "rows of another type" is two key-range reads.</summary>
+    public static string TypeRow(string typeName, string groupPartition) => typeName + "|" + groupPartition;
+
+    private static string Encode(string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        var encoded = Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        return encoded.Length <= MaxReadableKey
+            ? encoded
+            : "~" + Convert.ToHexStringLower(SHA256.HashData(bytes));
+    }
+}

@@ -1,0 +1,108 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using ServerlessPush.Core.Gateway;
+using ServerlessPush.Core.Grouping;
+using ServerlessPush.Core.Metrics;
+using ServerlessPush.Core.Storage;
+
+namespace ServerlessPush.Storage.Tables;
+
+/// <summary>
+/// The metric-name index in the same table: partition <c>n&lt;name&gt;</c>, row <c>&lt;TYPE&gt;|&lt;group partition&gt;</c>.
+/// "Groups holding this name with another type" is two key-range reads within one partition,
+/// whatever the size of the store.
+/// </summary>
+public sealed class TableMetricTypeIndex(TableClient table) : IMetricTypeIndex
+{
+    public async Task RegisterAsync(GroupingKey group, IReadOnlyCollection<(string Name, MetricType Type)> families, CancellationToken cancellationToken = default)
+    {
+        var labels = JsonSerializer.Serialize(group.Labels.Select(l => new[] { l.Key, l.Value }));
+        var groupPk = TableKeys.GroupPartition(group);
+        try
+        {
+            await Task.WhenAll(families.Select(f => table.UpsertEntityAsync(
+                new TableEntity(TableKeys.NamePartition(f.Name), TableKeys.TypeRow(PushValidator.TypeName(f.Type), groupPk)) { ["Labels"] = labels },
+                TableUpdateMode.Replace,
+                cancellationToken))).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (TableGroupStore.IsUnavailable(e))
+        {
+            throw TableGroupStore.Unavailable(e);
+        }
+    }
+
+    public async Task<IReadOnlyList<TypeRegistration>> FindAsync(string name, GroupingKey except, MetricType? exceptType, int limit, CancellationToken cancellationToken = default)
+    {
+        var pk = TableKeys.NamePartition(name);
+        var ownPk = TableKeys.GroupPartition(except);
+        var filters = exceptType is { } type
+            ? new[]
+            {
+                TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey lt {PushValidator.TypeName(type) + "|"}"),
+                TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {PushValidator.TypeName(type) + "}"}"),
+            }
+            : [TableClient.CreateQueryFilter($"PartitionKey eq {pk}")];
+        try
+        {
+            var pages = await Task.WhenAll(filters.Select(f => FirstRowsAsync(f, name, ownPk, limit, cancellationToken))).ConfigureAwait(false);
+            return pages.SelectMany(p => p).Take(limit).ToList();
+        }
+        catch (RequestFailedException e) when (TableGroupStore.IsUnavailable(e))
+        {
+            throw TableGroupStore.Unavailable(e);
+        }
+    }
+
+    public async Task RemoveAsync(TypeRegistration registration, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await table.DeleteEntityAsync(
+                TableKeys.NamePartition(registration.Name),
+                TableKeys.TypeRow(PushValidator.TypeName(registration.Type), TableKeys.GroupPartition(registration.Group)),
+                ETag.All,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (TableGroupStore.IsUnavailable(e))
+        {
+            throw TableGroupStore.Unavailable(e);
+        }
+    }
+
+    private async Task<List<TypeRegistration>> FirstRowsAsync(string filter, string name, string ownPk, int limit, CancellationToken cancellationToken)
+    {
+        var found = new List<TypeRegistration>();
+        // Pages may be empty with a continuation token; follow them until enough rows are found.
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, maxPerPage: limit + 1, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            var separator = row.RowKey.IndexOf('|');
+            var groupPk = row.RowKey[(separator + 1)..];
+            if (groupPk == ownPk)
+            {
+                continue;
+            }
+            var type = ParseType(row.RowKey[..separator]);
+            var labels = JsonSerializer.Deserialize<string[][]>(row.GetString("Labels") ?? "[]")!;
+            found.Add(new TypeRegistration(
+                Name: name,
+                Type: type,
+                Group: GroupingKey.Create(labels.Select(p => KeyValuePair.Create(p[0], p[1])))));
+            if (found.Count >= limit)
+            {
+                break;
+            }
+        }
+        return found;
+    }
+
+    private static MetricType ParseType(string name) => name switch
+    {
+        "COUNTER" => MetricType.Counter,
+        "GAUGE" => MetricType.Gauge,
+        "SUMMARY" => MetricType.Summary,
+        "UNTYPED" => MetricType.Untyped,
+        "HISTOGRAM" => MetricType.Histogram,
+        _ => MetricType.GaugeHistogram,
+    };
+}

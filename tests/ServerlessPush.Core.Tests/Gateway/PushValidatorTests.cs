@@ -1,0 +1,86 @@
+using ServerlessPush.Core.Gateway;
+using ServerlessPush.Core.Grouping;
+using ServerlessPush.Core.Metrics;
+
+namespace ServerlessPush.Core.Tests.Gateway;
+
+public class PushValidatorTests
+{
+    private static MetricFamily Gauge(string name, params (string Name, string Value)[] labels)
+    {
+        var metric = new Metric { Gauge = new Gauge { Value = 1 } };
+        foreach (var (n, v) in labels)
+        {
+            metric.Label.Add(new LabelPair { Name = n, Value = v });
+        }
+        var family = new MetricFamily { Name = name, Type = MetricType.Gauge };
+        family.Metric.Add(metric);
+        return family;
+    }
+
+    private static string Labels(Metric m) => string.Join(",", m.Label.Select(l => $"{l.Name}={l.Value}"));
+
+    [Fact]
+    public void Grouping_labels_overwrite_the_body_and_instance_defaults_to_empty()
+    {
+        var families = new List<MetricFamily> { Gauge("foo", ("job", "other"), ("zone", "z")) };
+        Assert.Null(PushValidator.ValidateAndSanitise(GroupingKey.ForJob("q"), families));
+        Assert.Equal("instance=,job=q,zone=z", Labels(families[0].Metric[0]));
+    }
+
+    [Fact]
+    public void A_body_instance_is_kept_when_the_key_has_none()
+    {
+        var families = new List<MetricFamily> { Gauge("foo", ("instance", "i2")) };
+        Assert.Null(PushValidator.ValidateAndSanitise(GroupingKey.ForJob("q"), families));
+        Assert.Equal("instance=i2,job=q", Labels(families[0].Metric[0]));
+    }
+
+    [Fact]
+    public void Series_that_become_equal_after_sanitising_are_duplicates()
+    {
+        var family = Gauge("foo", ("job", "a"));
+        family.Metric.Add(new Metric { Gauge = new Gauge { Value = 2 }, Label = { new LabelPair { Name = "job", Value = "b" } } });
+        var error = PushValidator.ValidateAndSanitise(GroupingKey.ForJob("q"), [family]);
+        Assert.Contains("was collected before with the same name and label values", error);
+    }
+
+    [Fact]
+    public void Timestamps_are_rejected()
+    {
+        var family = Gauge("foo");
+        family.Metric[0].TimestampMs = 0;
+        Assert.Equal("pushed metrics must not have timestamps", PushValidator.ValidateAndSanitise(GroupingKey.ForJob("q"), [family]));
+    }
+
+    [Fact]
+    public void Reserved_label_names_are_rejected()
+    {
+        var error = PushValidator.ValidateAndSanitise(GroupingKey.ForJob("q"), [Gauge("foo", ("__x", "1"))]);
+        Assert.Contains("has a label with an invalid name: __x", error);
+    }
+
+    [Fact]
+    public void A_value_that_does_not_match_the_family_type_is_rejected()
+    {
+        var family = Gauge("foo");
+        family.Type = MetricType.Counter;
+        Assert.EndsWith("is not a COUNTER", PushValidator.ValidateAndSanitise(GroupingKey.ForJob("q"), [family]));
+    }
+
+    [Fact]
+    public void A_count_family_next_to_a_summary_of_its_base_name_is_rejected()
+    {
+        var summary = new MetricFamily { Name = "rpc", Type = MetricType.Summary, Metric = { new Metric { Summary = new Summary() } } };
+        var error = PushValidator.ValidateAndSanitise(GroupingKey.ForJob("q"), [summary, Gauge("rpc_count")]);
+        Assert.Contains("collides with previously collected summary named \"rpc\"", error);
+    }
+
+    [Fact]
+    public void Pushed_timestamp_gauges_are_overridden()
+    {
+        var families = new List<MetricFamily> { Gauge("push_time_seconds"), Gauge("kept") };
+        Assert.Null(PushValidator.ValidateAndSanitise(GroupingKey.ForJob("q"), families));
+        Assert.Equal(["kept"], families.Select(f => f.Name));
+    }
+}
