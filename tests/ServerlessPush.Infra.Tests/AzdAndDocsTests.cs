@@ -20,6 +20,10 @@ public sealed class AzdAndDocsTests(InfraFixture infra)
         Assert.Matches(new Regex(@"^\s+language:\s*dotnet\s*$", RegexOptions.Multiline), yaml);
         Assert.Matches(new Regex(@"^\s+host:\s*function\s*$", RegexOptions.Multiline), yaml);
         Assert.Matches(new Regex(@"^\s+path:\s*\.?/?infra/?\s*$", RegexOptions.Multiline), yaml);
+
+        // The project azd builds is the Functions app.
+        var csproj = Read("functions/ServerlessPush.Functions/ServerlessPush.Functions.csproj");
+        Assert.Contains("<AzureFunctionsVersion>v4</AzureFunctionsVersion>", csproj, StringComparison.Ordinal);
     }
 
     [Fact]
