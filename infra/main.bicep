@@ -1,0 +1,132 @@
+// ServerlessPush on Azure: a Prometheus Pushgateway as a Flex Consumption function app, with its
+// groups in Table Storage, reached through a user-assigned managed identity. No keys anywhere:
+// the storage account refuses shared keys and Application Insights refuses instrumentation keys.
+//
+//   azd up                                   (azure.yaml; azd sets AZURE_ENV_NAME/AZURE_LOCATION)
+//   az deployment group create -g <rg> -f infra/main.bicep -p infra/main.bicepparam
+//
+// Resource-group scope, so both commands deploy the same template.
+targetScope = 'resourceGroup'
+
+@description('Environment name (azd: AZURE_ENV_NAME). Seeds the unique suffix of every resource name.')
+@minLength(1)
+@maxLength(64)
+param environmentName string
+
+@description('Azure region of every resource; must offer Flex Consumption. Defaults to the resource group\'s region.')
+param location string = resourceGroup().location
+
+@description('Name of the table that holds the groups (Gateway__Tables__TableName).')
+@minLength(3)
+@maxLength(63)
+param tableName string = 'pushgroups'
+
+@description('Memory of each instance in MB: 512 (0.25 core), 2048 (1 core) or 4096 (2 cores). Execution time is billed per GB-second, so 512 is the cheapest.')
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 2048
+
+@description('Upper bound on instances the app scales out to.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Always-ready instances for the HTTP functions. 0 scales to zero (nothing billed at rest, cold first scrape); 1 keeps one instance warm and is billed around the clock.')
+@minValue(0)
+@maxValue(20)
+param alwaysReadyInstanceCount int = 0
+
+@description('Gateway__GroupTtl: delete a group this long after its last push (TimeSpan, e.g. 1.00:00:00 for a day). Empty: groups never expire, like the Pushgateway.')
+param groupTtl string = ''
+
+@description('Gateway__Expiry__Schedule: NCRONTAB schedule (six fields, UTC) of the expiry timer.')
+param expirySchedule string = '0 */5 * * * *'
+
+@description('Days that Log Analytics keeps logs and traces.')
+@minValue(30)
+@maxValue(730)
+param logRetentionInDays int = 30
+
+var resourceToken = toLower(uniqueString(resourceGroup().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+  application: 'serverlesspush'
+}
+var functionAppName = 'func-pushgw-${resourceToken}'
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  params: {
+    name: 'id-pushgw-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    logAnalyticsName: 'log-pushgw-${resourceToken}'
+    applicationInsightsName: 'appi-pushgw-${resourceToken}'
+    location: location
+    tags: tags
+    retentionInDays: logRetentionInDays
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    name: 'stpushgw${resourceToken}'
+    location: location
+    tags: tags
+    tableName: tableName
+    deploymentContainerName: 'app-package'
+  }
+}
+
+module rbac 'modules/rbac.bicep' = {
+  name: 'rbac'
+  params: {
+    storageAccountName: storage.outputs.name
+    tableName: storage.outputs.tableName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    principalId: identity.outputs.principalId
+    identityId: identity.outputs.id
+  }
+}
+
+module functionApp 'modules/functionapp.bicep' = {
+  name: 'functionapp'
+  // The host reaches storage as soon as the app exists: grant the roles first.
+  dependsOn: [
+    rbac
+  ]
+  params: {
+    name: functionAppName
+    planName: 'plan-pushgw-${resourceToken}'
+    location: location
+    tags: tags
+    azdServiceName: 'api'
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    blobEndpoint: storage.outputs.blobEndpoint
+    deploymentContainerName: storage.outputs.deploymentContainerName
+    tableName: storage.outputs.tableName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    alwaysReadyInstanceCount: alwaysReadyInstanceCount
+    groupTtl: groupTtl
+    expirySchedule: expirySchedule
+  }
+}
+
+@description('Name of the function app (for func azure functionapp publish).')
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+
+@description('Base URL of the gateway: push to <GATEWAY_URL>/metrics/job/<job>.')
+output GATEWAY_URL string = 'https://${functionApp.outputs.defaultHostName}'
+
+@description('URL Prometheus scrapes.')
+output SCRAPE_URL string = 'https://${functionApp.outputs.defaultHostName}/metrics'
