@@ -71,6 +71,13 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
                 return;
             }
 
+            var (ttl, ttlError) = PushTtl.Parse(request.Headers[PushTtl.HeaderName].ToString(), options.Value.MaxGroupTtl);
+            if (ttlError is not null)
+            {
+                await Responses.ErrorAsync(response, StatusCodes.Status400BadRequest, ttlError, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
             List<MetricFamily> families;
             try
             {
@@ -84,7 +91,7 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
                 return;
             }
 
-            var outcome = await pushes.PushAsync(key, families, mode.Value, cancellationToken).ConfigureAwait(false);
+            var outcome = await pushes.PushAsync(key, families, mode.Value, ttl, cancellationToken).ConfigureAwait(false);
             if (outcome.Accepted)
             {
                 await Responses.EmptyAsync(response, StatusCodes.Status200OK).ConfigureAwait(false);

@@ -35,6 +35,7 @@ public sealed class TableGroupStore : IGroupStore
     private readonly ILogger<TableGroupStore> _logger;
     private readonly TimeProvider _time;
     private readonly Lazy<Task> _ensureTable;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _expiryEntriesWritten = new(StringComparer.Ordinal);
 
     public TableGroupStore(TableClient table, TableStorageOptions options, TimeProvider time, ILogger<TableGroupStore> logger)
     {
@@ -60,6 +61,8 @@ public sealed class TableGroupStore : IGroupStore
             var (bytes, encoding) = GroupPayloadCodec.Encode(content.Families);
             try
             {
+                // The index entry goes first: a group whose write lands is always findable by the sweep.
+                await RecordExpiryAsync(pk, key, content.ExpiresAt, cancellationToken).ConfigureAwait(false);
                 if (bytes.Length <= InlineLimit && (current is null || current.ChunkRows.Count == 0))
                 {
                     var head = NewHead(pk, key, content, encoding, bytes, version: null, chunks: 0);
@@ -163,12 +166,33 @@ public sealed class TableGroupStore : IGroupStore
         }
     }
 
-    public async IAsyncEnumerable<GroupingKey> ListKeysAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<GroupingKey> ListKeysAsync(CancellationToken cancellationToken = default) =>
+        QueryKeysAsync(
+            TableClient.CreateQueryFilter($"PartitionKey ge {TableKeys.GroupPrefix} and PartitionKey lt {TableKeys.GroupRangeEnd} and RowKey eq {TableKeys.HeadRow}"),
+            cancellationToken);
+
+    public async IAsyncEnumerable<GroupingKey> ListKeysOfJobAsync(string job, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey ge {TableKeys.JobPrefix(job)} and PartitionKey lt {TableKeys.JobRangeEnd(job)} and RowKey eq {TableKeys.HeadRow}");
+        await foreach (var key in QueryKeysAsync(filter, cancellationToken).ConfigureAwait(false))
+        {
+            // A hashed job part could in theory be shared; the labels decide.
+            if (key.Job == job)
+            {
+                yield return key;
+            }
+        }
+    }
+
+    public async IAsyncEnumerable<ExpiryCandidate> ListExpiryCandidatesAsync(DateTimeOffset now, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await EnsureTableSafeAsync().ConfigureAwait(false);
+        // Every entry due by now sits in a partition up to now's bucket; later buckets are not read.
         var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey ge {TableKeys.GroupPrefix} and PartitionKey lt {TableKeys.GroupRangeEnd} and RowKey eq {TableKeys.HeadRow}");
-        await using var enumerator = _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["Labels"], cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
+            $"PartitionKey ge {TableKeys.ExpiryPrefix} and PartitionKey le {TableKeys.ExpiryPartition(now)}");
+        await using var enumerator = _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "RowKey", "Labels", "ExpiresTicks"], cancellationToken: cancellationToken)
+            .GetAsyncEnumerator(cancellationToken);
         while (true)
         {
             try
@@ -182,7 +206,44 @@ public sealed class TableGroupStore : IGroupStore
             {
                 throw Unavailable(e);
             }
-            yield return GroupingKey.Create(ReadLabels(enumerator.Current.GetString("Labels")));
+            var row = enumerator.Current;
+            var expires = ToTime(row.GetInt64("ExpiresTicks")) ?? DateTimeOffset.MinValue;
+            if (expires <= now)
+            {
+                yield return new ExpiryCandidate(GroupingKey.Create(ReadLabels(row.GetString("Labels"))), expires, row.PartitionKey + "\n" + row.RowKey);
+            }
+        }
+    }
+
+    public async Task<bool> DeleteIfExpiredAsync(ExpiryCandidate candidate, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        var pk = TableKeys.GroupPartition(candidate.Key);
+        var entry = candidate.IndexEntry.Split('\n');
+        try
+        {
+            var partition = await ReadPartitionAsync(pk, cancellationToken).ConfigureAwait(false);
+            var deleted = false;
+            if (partition is not null && partition.Group.IsExpiredAt(now))
+            {
+                deleted = await DeleteGroupIfUnchangedAsync(pk, partition, cancellationToken).ConfigureAwait(false);
+            }
+            else if (partition?.Group.ExpiresAt is { } renewed && TableKeys.ExpiryPartition(renewed) == entry[0])
+            {
+                // Renewed within the same bucket (the entry was not rewritten): keep the entry, with the new time.
+                await _table.UpsertEntityAsync(ExpiryEntry(pk, candidate.Key, renewed), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                return false;
+            }
+            else if (partition?.Group.ExpiresAt is { } later)
+            {
+                // Renewed into a later bucket: make sure that bucket has the entry, then drop this one.
+                await _table.UpsertEntityAsync(ExpiryEntry(pk, candidate.Key, later), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            }
+            await _table.DeleteEntityAsync(entry[0], entry[1], ETag.All, cancellationToken).ConfigureAwait(false);
+            return deleted;
+        }
+        catch (Exception e) when (IsUnavailable(e))
+        {
+            throw Unavailable(e);
         }
     }
 
@@ -282,7 +343,8 @@ public sealed class TableGroupStore : IGroupStore
             families,
             ToTime(head.GetInt64("PushTicks")),
             ToTime(failure?.GetInt64("FailureTicks")),
-            ToTime(head.GetInt64("ExpiresTicks")));
+            ToTime(head.GetInt64("ExpiresTicks")),
+            head.GetInt64("TtlTicks") is { } ttl ? TimeSpan.FromTicks(ttl) : null);
         return new StoredPartition(group, head, chunkRows, Torn: false);
     }
 
@@ -399,6 +461,80 @@ public sealed class TableGroupStore : IGroupStore
         }
     }
 
+    /// <summary>Upserts the expiry index entry, unless this instance already wrote it for this bucket.</summary>
+    private async Task RecordExpiryAsync(string pk, GroupingKey key, DateTimeOffset? expiresAt, CancellationToken cancellationToken)
+    {
+        if (expiresAt is not { } expires)
+        {
+            return;
+        }
+        var cacheKey = TableKeys.ExpiryPartition(expires) + "\n" + pk;
+        if (_expiryEntriesWritten.ContainsKey(cacheKey))
+        {
+            return;
+        }
+        await EnsureTableAsync().ConfigureAwait(false);
+        await _table.UpsertEntityAsync(ExpiryEntry(pk, key, expires), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        if (_expiryEntriesWritten.Count > 100_000)
+        {
+            _expiryEntriesWritten.Clear();
+        }
+        _expiryEntriesWritten.TryAdd(cacheKey, 0);
+    }
+
+    private static TableEntity ExpiryEntry(string pk, GroupingKey key, DateTimeOffset expires) =>
+        new(TableKeys.ExpiryPartition(expires), pk)
+        {
+            ["Labels"] = WriteLabels(key),
+            ["ExpiresTicks"] = expires.UtcTicks,
+        };
+
+    /// <summary>Deletes a group's rows if its head still has the ETag read; false if it changed or is gone.</summary>
+    private async Task<bool> DeleteGroupIfUnchangedAsync(string pk, StoredPartition partition, CancellationToken cancellationToken)
+    {
+        var others = partition.ChunkRows.Select(r => r.RowKey).ToList();
+        others.Add(TableKeys.FailureRow);
+        var actions = new List<TableTransactionAction>
+        {
+            new(TableTransactionActionType.Delete, new TableEntity(pk, TableKeys.HeadRow), partition.Head.ETag),
+        };
+        try
+        {
+            // The failure row may not exist, and a missing row fails a transaction: delete it apart.
+            await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 412 or 404)
+        {
+            return false;
+        }
+        foreach (var rowKey in others)
+        {
+            await _table.DeleteEntityAsync(pk, rowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+        }
+        return true;
+    }
+
+    private async IAsyncEnumerable<GroupingKey> QueryKeysAsync(string filter, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await EnsureTableSafeAsync().ConfigureAwait(false);
+        await using var enumerator = _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["Labels"], cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            try
+            {
+                if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
+                {
+                    yield break;
+                }
+            }
+            catch (Exception e) when (IsUnavailable(e))
+            {
+                throw Unavailable(e);
+            }
+            yield return GroupingKey.Create(ReadLabels(enumerator.Current.GetString("Labels")));
+        }
+    }
+
     private static TableEntity NewHead(string pk, GroupingKey key, GroupContent content, string encoding, ReadOnlySpan<byte> inline, string? version, int chunks, int? length = null)
     {
         var head = new TableEntity(pk, TableKeys.HeadRow)
@@ -416,6 +552,7 @@ public sealed class TableGroupStore : IGroupStore
         if (content.ExpiresAt is { } expires)
         {
             head["ExpiresTicks"] = expires.UtcTicks;
+            head["TtlTicks"] = content.Ttl!.Value.Ticks;
         }
         SetData(head, inline);
         return head;
