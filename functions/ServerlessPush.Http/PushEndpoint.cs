@@ -81,9 +81,7 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
             List<MetricFamily> families;
             try
             {
-                families = IsProtobuf(request.ContentType)
-                    ? ProtobufDelimited.Read(body.Body)
-                    : TextFormatParser.Parse(body.Body!);
+                families = Parse(IsProtobuf(request.ContentType), body.Body!, body.TrailingError);
             }
             catch (ExpositionFormatException e)
             {
@@ -106,6 +104,27 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
             logger.LogWarning(e, "Storage unavailable during {Method} {Path}", request.Method, request.Path);
             await Responses.UnavailableAsync(response, e.Message).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Parses the body. With a read error after it (a broken gzip stream), the reference's parsers see
+    /// the error where the data ends: the protobuf reader always reports it; the text parser ignores it
+    /// at the start of a line and reports it as is in the middle of one (after any earlier parse error).
+    /// </summary>
+    public static List<MetricFamily> Parse(bool protobuf, byte[] body, string? trailingError)
+    {
+        if (protobuf)
+        {
+            var read = ProtobufDelimited.Read(body);
+            return trailingError is null ? read : throw new ExpositionFormatException(trailingError);
+        }
+        if (trailingError is null || body.Length == 0 || body[^1] == (byte)'\n')
+        {
+            return TextFormatParser.Parse(body);
+        }
+        var complete = Array.LastIndexOf(body, (byte)'\n') + 1;
+        TextFormatParser.Parse(body.AsSpan(0, complete));
+        throw new ExpositionFormatException(trailingError);
     }
 
     /// <summary>The protobuf delimited MetricFamily stream, by media type and parameters in any order.</summary>

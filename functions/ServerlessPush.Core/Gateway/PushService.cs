@@ -262,6 +262,9 @@ public sealed class PushService(IGroupStore store, IMetricTypeIndex typeIndex, I
                 }
                 logger.LogDebug("Removing stale index row {Name} {Type} {Group}", name, row.Type, row.Group);
                 await typeIndex.RemoveAsync(row, cancellationToken).ConfigureAwait(false);
+                // The cache may no longer skip the check for that group: a family that conflicts with
+                // it may now be stored (this very push, if accepted).
+                _registered.TryRemove(CacheKey(row.Group, name, row.Type), out _);
                 staleFound = true;
             }
             if (!staleFound)
