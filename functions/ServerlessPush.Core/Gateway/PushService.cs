@@ -32,12 +32,14 @@ public sealed class PushService(IGroupStore store, IMetricTypeIndex typeIndex, I
 {
     public const string RejectionPrefix = "pushed metrics are invalid or inconsistent with existing metrics: ";
 
-    // Index rows this instance has written, so steady-state pushes skip the index. Entries age out
-    // (another instance may have removed a row it found stale) and the map is cleared when full;
-    // a missing entry only costs one more registration.
+    // Index rows this instance has written, so steady-state pushes skip the index. Another instance
+    // may remove a row it found stale (its group was deleted) while this one still trusts it, so
+    // entries live one minute: that bounds the window in which a scaled-out gateway can let a type
+    // clash in (the scrape then drops the later type with a warning, it never fails). The map is
+    // cleared when full; a missing entry only costs one more registration.
     private readonly ConcurrentDictionary<string, DateTimeOffset> _registered = new(StringComparer.Ordinal);
     private const int RegisteredCacheLimit = 200_000;
-    private static readonly TimeSpan RegisteredCacheLifetime = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan RegisteredCacheLifetime = TimeSpan.FromMinutes(1);
 
     /// <param name="ttl">The push's own TTL (the <c>X-ServerlessPush-TTL</c> header), already checked against the maximum; null = the default.</param>
     public async Task<PushOutcome> PushAsync(GroupingKey key, List<MetricFamily> families, PushMode mode, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
@@ -204,9 +206,8 @@ public sealed class PushService(IGroupStore store, IMetricTypeIndex typeIndex, I
         var error = errors.FirstOrDefault(e => e is not null);
         if (error is not null)
         {
-            // The push is rejected: take back what it registered (best effort; a leftover row is
-            // verified and removed by whoever trips over it).
-            await Task.WhenAll(fresh.Select(f => typeIndex.RemoveAsync(new TypeRegistration(f.Name, f.Type, key), cancellationToken))).ConfigureAwait(false);
+            // The rows just written stay: the group may hold some of these families already, and a
+            // row it does not back is verified and removed by whichever push trips over it.
             return error;
         }
         if (_registered.Count > RegisteredCacheLimit)
