@@ -4,13 +4,13 @@ using ServerlessPush.Testing;
 
 namespace ServerlessPush.Clients.Tests;
 
-/// <summary>docs/clients.md shows the programs the client tests run, verbatim, and the scrape config the Prometheus test uses.</summary>
+/// <summary>README.md shows the programs the client tests run, verbatim, and the scrape config the Prometheus test uses.</summary>
 public sealed partial class DocsTests
 {
     public const string DocumentedHost = "func-pushgw-abc123.azurewebsites.net";
     public const string DocumentedReadKeyFile = "/etc/prometheus/secrets/serverlesspush-read-key";
 
-    public static string DocsPath => Path.Combine(RepoPaths.Root, "docs", "clients.md");
+    public static string DocsPath => Path.Combine(RepoPaths.Root, "README.md");
 
     public static TheoryData<string> ClientFileNames => [.. ClientFileList()];
 
@@ -26,7 +26,7 @@ public sealed partial class DocsTests
         var text = File.ReadAllText(ClientFiles.Source(file)).ReplaceLineEndings("\n");
         var docs = File.ReadAllText(DocsPath).ReplaceLineEndings("\n");
         Assert.True(docs.Contains("\n" + text + "```\n", StringComparison.Ordinal),
-            $"docs/clients.md does not contain tests/ServerlessPush.Clients.Tests/clients/{file} verbatim as a code block. Paste the file in again.");
+            $"README.md does not contain tests/ServerlessPush.Clients.Tests/clients/{file} verbatim as a code block. Paste the file in again.");
     }
 
     [Fact]
@@ -47,12 +47,12 @@ public sealed partial class DocsTests
         Assert.Contains($"credentials_file: {DocumentedReadKeyFile}", config);
     }
 
-    /// <summary>The yaml block of the "### Prometheus" section of docs/clients.md.</summary>
+    /// <summary>The yaml block of the "### Prometheus" section of README.md.</summary>
     public static string ScrapeConfig()
     {
         var docs = File.ReadAllText(DocsPath).ReplaceLineEndings("\n");
         var match = ScrapeConfigBlock().Match(docs);
-        Assert.True(match.Success, "docs/clients.md has no ```yaml block under '### Prometheus'");
+        Assert.True(match.Success, "README.md has no ```yaml block under '### Prometheus'");
         return match.Groups[1].Value;
     }
 

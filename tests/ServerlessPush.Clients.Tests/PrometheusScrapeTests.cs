@@ -7,7 +7,7 @@ namespace ServerlessPush.Clients.Tests;
 
 /// <summary>
 /// A real Prometheus (Debian's 2.42) scrapes the local host every second with the scrape config from
-/// docs/clients.md (honor_labels, the read key); a pushed group is queried back with its job, instance
+/// README.md (honor_labels, the read key); a pushed group is queried back with its job, instance
 /// and grouping labels, and goes stale once deleted.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
@@ -72,7 +72,7 @@ public sealed class PrometheusScrapeTests(AzuriteFixture fixture, ITestOutputHel
     }
 
     /// <summary>
-    /// Replaces PrometheusServer's config with the scrape config documented in docs/clients.md, pointed at
+    /// Replaces PrometheusServer's config with the scrape config documented in README.md, pointed at
     /// the local host (http, its port, the read key file) and scraping every second; then reloads Prometheus.
     /// </summary>
     private static async Task UseDocumentedScrapeConfigAsync(PrometheusServer prometheus, Uri gateway, string readKeyFile)

@@ -5,7 +5,7 @@ public static class ClientFiles
 {
     public static string Directory => Path.Combine(AppContext.BaseDirectory, "clients");
 
-    /// <summary>The source copy of a client file, as committed (what docs/clients.md must include).</summary>
+    /// <summary>The source copy of a client file, as committed (what README.md must include).</summary>
     public static string Source(string relativePath) =>
         Path.Combine(ServerlessPush.Testing.RepoPaths.Root, "tests", "ServerlessPush.Clients.Tests", "clients", relativePath);
 }
