@@ -17,10 +17,13 @@ namespace ServerlessPush.Storage.Tables;
 /// <item><c>failure</c>: the last failure time, a row of its own so that a blind PUT keeps it.</item>
 /// <item><c>chunk|version|n</c>: families of groups too large for one entity, written before the head flips.</item>
 /// </list>
+/// A deleted group leaves a tombstone head for <see cref="TombstoneRetention"/>, so that every
+/// instance's scrape view (refreshed with only the rows changed since its last scrape) learns of
+/// the deletion; the expiry sweep removes tombstones like expired groups.
 /// A PUT of an ordinary group is one upsert. A POST reads the partition and writes with the head's
 /// ETag, retrying when another writer won.
 /// </summary>
-public sealed class TableGroupStore : IGroupStore
+public sealed partial class TableGroupStore : IGroupStore
 {
     // 64 KiB per binary property; 8 per entity keeps an entity well under 1 MiB even as Azurite
     // measures it (base64 JSON), and 4 chunk rows per transaction under the 4 MiB body limit.
@@ -30,6 +33,9 @@ public sealed class TableGroupStore : IGroupStore
     private const int ChunkRowsPerTransaction = 4;
     private const int MaxTransactionActions = 100;
     private const int MaxWriteAttempts = 16;
+
+    /// <summary>How long a deleted group's tombstone stays: longer than any view goes without a full reload.</summary>
+    internal static readonly TimeSpan TombstoneRetention = TimeSpan.FromHours(1);
 
     private readonly TableClient _table;
     private readonly ILogger<TableGroupStore> _logger;
@@ -92,21 +98,36 @@ public sealed class TableGroupStore : IGroupStore
     {
         var pk = TableKeys.GroupPartition(key);
         var failure = new TableEntity(pk, TableKeys.FailureRow) { ["FailureTicks"] = time.UtcTicks };
-        // Touching the head in the same transaction makes it fail (404) when the group does not
-        // exist: a rejected push never creates a group.
-        var actions = new[]
-        {
-            new TableTransactionAction(TableTransactionActionType.UpdateMerge, new TableEntity(pk, TableKeys.HeadRow), ETag.All),
-            new TableTransactionAction(TableTransactionActionType.UpsertReplace, failure),
-        };
         try
         {
-            await EnsureTableAsync().ConfigureAwait(false);
-            await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+            for (var attempt = 1; attempt <= MaxWriteAttempts; attempt++)
+            {
+                // A rejected push never creates a group, nor revives a deleted one: record only on a
+                // live head, and only if it is still the head read (else read again).
+                var head = await _table.GetEntityIfExistsAsync<TableEntity>(pk, TableKeys.HeadRow, ["Deleted"], cancellationToken).ConfigureAwait(false);
+                if (!head.HasValue || head.Value!.GetBoolean("Deleted") == true)
+                {
+                    return;
+                }
+                try
+                {
+                    await _table.SubmitTransactionAsync(
+                        [
+                            new TableTransactionAction(TableTransactionActionType.UpdateMerge, new TableEntity(pk, TableKeys.HeadRow), head.Value.ETag),
+                            new TableTransactionAction(TableTransactionActionType.UpsertReplace, failure),
+                        ],
+                        cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+                catch (TableTransactionFailedException e) when (e.Status is 404 or 412)
+                {
+                    // Changed or deleted meanwhile: look again.
+                }
+            }
         }
-        catch (TableTransactionFailedException e) when (e.Status == 404)
+        catch (RequestFailedException e) when (e.Status == 404)
         {
-            // No such group: nothing to record.
+            // The table itself does not exist yet: no group to record on.
         }
         catch (Exception e) when (IsUnavailable(e))
         {
@@ -124,45 +145,6 @@ public sealed class TableGroupStore : IGroupStore
         catch (Exception e) when (IsUnavailable(e))
         {
             throw Unavailable(e);
-        }
-    }
-
-    public async IAsyncEnumerable<MetricGroup> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await EnsureTableSafeAsync().ConfigureAwait(false);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey ge {TableKeys.GroupPrefix} and PartitionKey lt {TableKeys.GroupRangeEnd}");
-        var rows = new List<TableEntity>();
-        string? currentPk = null;
-        await using var enumerator = _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
-        while (true)
-        {
-            bool more;
-            try
-            {
-                more = await enumerator.MoveNextAsync().ConfigureAwait(false);
-            }
-            catch (Exception e) when (IsUnavailable(e))
-            {
-                throw Unavailable(e);
-            }
-            if (!more || enumerator.Current.PartitionKey != currentPk)
-            {
-                if (rows.Count > 0)
-                {
-                    var group = await AssembleOrRereadAsync(currentPk!, rows, cancellationToken).ConfigureAwait(false);
-                    if (group is not null)
-                    {
-                        yield return group;
-                    }
-                }
-                rows = [];
-                if (!more)
-                {
-                    yield break;
-                }
-                currentPk = enumerator.Current.PartitionKey;
-            }
-            rows.Add(enumerator.Current);
         }
     }
 
@@ -223,17 +205,22 @@ public sealed class TableGroupStore : IGroupStore
         {
             var partition = await ReadPartitionAsync(pk, cancellationToken).ConfigureAwait(false);
             var deleted = false;
-            if (partition is not null && partition.Group.IsExpiredAt(now))
+            if (partition is { IsTombstone: true } && ToTime(partition.Head.GetInt64("ExpiresTicks")) <= now)
+            {
+                // A deletion every view has had time to see: remove the tombstone for good.
+                await DeleteGroupIfUnchangedAsync(pk, partition, cancellationToken).ConfigureAwait(false);
+            }
+            else if (partition?.Group is not null && partition.Group.IsExpiredAt(now))
             {
                 deleted = await DeleteGroupIfUnchangedAsync(pk, partition, cancellationToken).ConfigureAwait(false);
             }
-            else if (partition?.Group.ExpiresAt is { } renewed && TableKeys.ExpiryPartition(renewed) == entry[0])
+            else if (partition?.Group?.ExpiresAt is { } renewed && TableKeys.ExpiryPartition(renewed) == entry[0])
             {
                 // Renewed within the same bucket (the entry was not rewritten): keep the entry, with the new time.
                 await _table.UpsertEntityAsync(ExpiryEntry(pk, candidate.Key, renewed), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
                 return false;
             }
-            else if (partition?.Group.ExpiresAt is { } later)
+            else if (partition?.Group?.ExpiresAt is { } later)
             {
                 // Renewed into a later bucket: make sure that bucket has the entry, then drop this one.
                 await _table.UpsertEntityAsync(ExpiryEntry(pk, candidate.Key, later), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
@@ -264,22 +251,6 @@ public sealed class TableGroupStore : IGroupStore
         }
     }
 
-    private async Task<MetricGroup?> AssembleOrRereadAsync(string pk, List<TableEntity> rows, CancellationToken cancellationToken)
-    {
-        var partition = Assemble(pk, rows);
-        if (partition is { Torn: false })
-        {
-            return partition.Group;
-        }
-        if (partition is null)
-        {
-            return null;
-        }
-        // The scan met a large group mid-rewrite (old head, new chunks or the reverse): read it whole.
-        var reread = await ReadPartitionAsync(pk, cancellationToken).ConfigureAwait(false);
-        return reread?.Group;
-    }
-
     private async Task<StoredPartition?> ReadPartitionAsync(string pk, CancellationToken cancellationToken)
     {
         await EnsureTableSafeAsync().ConfigureAwait(false);
@@ -307,13 +278,19 @@ public sealed class TableGroupStore : IGroupStore
     }
 
     /// <summary>Builds a group from its rows; null if there is no head; Torn if the head's chunks are not all there.</summary>
-    private StoredPartition? Assemble(string pk, List<TableEntity> rows)
+    /// <param name="failureIfAbsent">The failure time to use when <paramref name="rows"/> has no failure row
+    /// (a delta of changed rows: an unchanged failure row is not in it).</param>
+    private static StoredPartition? Assemble(string pk, List<TableEntity> rows, DateTimeOffset? failureIfAbsent = null)
     {
         var head = rows.FirstOrDefault(r => r.RowKey == TableKeys.HeadRow);
         var chunkRows = rows.Where(r => r.RowKey.StartsWith(TableKeys.ChunkPrefix, StringComparison.Ordinal)).ToList();
         if (head is null)
         {
             return null;
+        }
+        if (head.GetBoolean("Deleted") == true)
+        {
+            return new StoredPartition(null, head, chunkRows, Torn: false);
         }
         var failure = rows.FirstOrDefault(r => r.RowKey == TableKeys.FailureRow);
         var key = GroupingKey.Create(ReadLabels(head.GetString("Labels")));
@@ -342,7 +319,7 @@ public sealed class TableGroupStore : IGroupStore
             key,
             families,
             ToTime(head.GetInt64("PushTicks")),
-            ToTime(failure?.GetInt64("FailureTicks")),
+            failure is null ? failureIfAbsent : ToTime(failure.GetInt64("FailureTicks")),
             ToTime(head.GetInt64("ExpiresTicks")),
             head.GetInt64("TtlTicks") is { } ttl ? TimeSpan.FromTicks(ttl) : null);
         return new StoredPartition(group, head, chunkRows, Torn: false);
@@ -428,33 +405,45 @@ public sealed class TableGroupStore : IGroupStore
         }
     }
 
+    /// <summary>
+    /// Turns the head into a tombstone and removes the other rows, in one transaction (so readers see
+    /// the group or nothing). A group that does not exist gets no tombstone.
+    /// </summary>
     private async Task DeletePartitionAsync(string pk, CancellationToken cancellationToken)
     {
         await EnsureTableSafeAsync().ConfigureAwait(false);
         for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
         {
-            var rowKeys = new List<string>();
-            await foreach (var row in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {pk}"), select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            var rows = new List<TableEntity>();
+            await foreach (var row in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {pk}"), select: ["RowKey", "Labels", "Deleted"], cancellationToken: cancellationToken).ConfigureAwait(false))
             {
-                rowKeys.Add(row.RowKey);
+                rows.Add(row);
             }
-            if (rowKeys.Count == 0)
+            var head = rows.FirstOrDefault(r => r.RowKey == TableKeys.HeadRow);
+            if (head is null || head.GetBoolean("Deleted") == true)
             {
                 return;
             }
-            // The head goes in the first transaction: once it is gone, the group is gone for readers.
-            rowKeys.Sort((a, b) => (b == TableKeys.HeadRow).CompareTo(a == TableKeys.HeadRow));
+            var tombstone = new TableEntity(pk, TableKeys.HeadRow)
+            {
+                ["Labels"] = head.GetString("Labels"),
+                ["Deleted"] = true,
+                ["ExpiresTicks"] = (_time.GetUtcNow() + TombstoneRetention).UtcTicks,
+            };
+            var key = GroupingKey.Create(ReadLabels(head.GetString("Labels")));
+            await RecordExpiryAsync(pk, key, _time.GetUtcNow() + TombstoneRetention, cancellationToken).ConfigureAwait(false);
+            var others = rows.Where(r => r.RowKey != TableKeys.HeadRow).Select(r => r.RowKey).ToList();
             try
             {
-                foreach (var batch in rowKeys.Chunk(MaxTransactionActions))
-                {
-                    await _table.SubmitTransactionAsync(
-                        batch.Select(rk => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(pk, rk), ETag.All)),
-                        cancellationToken).ConfigureAwait(false);
-                }
+                var first = others.Take(MaxTransactionActions - 1)
+                    .Select(rk => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(pk, rk), ETag.All))
+                    .Prepend(new TableTransactionAction(TableTransactionActionType.UpdateReplace, tombstone, head.ETag));
+                await _table.SubmitTransactionAsync(first, cancellationToken).ConfigureAwait(false);
+                // Only huge groups have more rows than one transaction takes; readers ignore them already.
+                await DeleteRowsBestEffortAsync(pk, others.Skip(MaxTransactionActions - 1), cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (TableTransactionFailedException e) when (e.Status == 404)
+            catch (TableTransactionFailedException e) when (e.Status is 404 or 412)
             {
                 // A concurrent writer or deleter changed the rows: list them again.
             }
@@ -517,7 +506,7 @@ public sealed class TableGroupStore : IGroupStore
     private async IAsyncEnumerable<GroupingKey> QueryKeysAsync(string filter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await EnsureTableSafeAsync().ConfigureAwait(false);
-        await using var enumerator = _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["Labels"], cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await using var enumerator = _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["Labels", "Deleted"], cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
         while (true)
         {
             try
@@ -531,7 +520,10 @@ public sealed class TableGroupStore : IGroupStore
             {
                 throw Unavailable(e);
             }
-            yield return GroupingKey.Create(ReadLabels(enumerator.Current.GetString("Labels")));
+            if (enumerator.Current.GetBoolean("Deleted") != true)
+            {
+                yield return GroupingKey.Create(ReadLabels(enumerator.Current.GetString("Labels")));
+            }
         }
     }
 
@@ -623,5 +615,9 @@ public sealed class TableGroupStore : IGroupStore
             : "Table storage is unavailable (no response).",
         e);
 
-    private sealed record StoredPartition(MetricGroup Group, TableEntity Head, List<TableEntity> ChunkRows, bool Torn);
+    /// <summary>A group's rows; <see cref="Group"/> is null for a tombstone.</summary>
+    private sealed record StoredPartition(MetricGroup? Group, TableEntity Head, List<TableEntity> ChunkRows, bool Torn)
+    {
+        public bool IsTombstone => Group is null && !Torn;
+    }
 }

@@ -97,7 +97,7 @@ public sealed class BicepToolingTests(InfraFixture infra)
         {
             Assert.True(
                 JsonElement.DeepEquals(fresh, committedById[id]),
-                $"infra/main.snapshot.json is stale for {id}; regenerate it (README.md, "Deploy to Azure").");
+                $"infra/main.snapshot.json is stale for {id}; regenerate it (README.md, section Deploy to Azure).");
         }
 
         Assert.Equal(infra.Snapshot.Outputs, committed.Outputs);
