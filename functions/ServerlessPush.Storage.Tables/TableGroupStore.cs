@@ -432,15 +432,21 @@ public sealed partial class TableGroupStore : IGroupStore
             };
             var key = GroupingKey.Create(ReadLabels(head.GetString("Labels")));
             await RecordExpiryAsync(pk, key, _time.GetUtcNow() + TombstoneRetention, cancellationToken).ConfigureAwait(false);
-            var others = rows.Where(r => r.RowKey != TableKeys.HeadRow).Select(r => r.RowKey).ToList();
+            var others = rows.Where(r => r.RowKey is not (TableKeys.HeadRow or TableKeys.FailureRow)).Select(r => r.RowKey).ToList();
             try
             {
-                var first = others.Take(MaxTransactionActions - 1)
+                // The failure row is emptied, not deleted: views refreshed by changed rows would not
+                // see a deletion, and would give a re-created group the old failure time.
+                var failure = rows.Any(r => r.RowKey == TableKeys.FailureRow)
+                    ? [new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(pk, TableKeys.FailureRow))]
+                    : Array.Empty<TableTransactionAction>();
+                var first = others.Take(MaxTransactionActions - 2)
                     .Select(rk => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(pk, rk), ETag.All))
+                    .Concat(failure)
                     .Prepend(new TableTransactionAction(TableTransactionActionType.UpdateReplace, tombstone, head.ETag));
                 await _table.SubmitTransactionAsync(first, cancellationToken).ConfigureAwait(false);
                 // Only huge groups have more rows than one transaction takes; readers ignore them already.
-                await DeleteRowsBestEffortAsync(pk, others.Skip(MaxTransactionActions - 1), cancellationToken).ConfigureAwait(false);
+                await DeleteRowsBestEffortAsync(pk, others.Skip(MaxTransactionActions - 2), cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (TableTransactionFailedException e) when (e.Status is 404 or 412)

@@ -34,10 +34,11 @@ public sealed class GatewayServer : IAsyncDisposable
     /// <summary>Storage requests sent so far (an Azure SDK pipeline policy counts them).</summary>
     public StorageRequestCounter StorageRequests => Services.GetRequiredService<StorageRequestCounter>();
 
-    public static async Task<GatewayServer> StartAsync(AzuriteServer azurite, IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null)
+    /// <param name="tableName">Share a table with another gateway (two instances of one deployment); default: a new one.</param>
+    public static async Task<GatewayServer> StartAsync(AzuriteServer azurite, IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null, string? tableName = null)
     {
         var port = FreePort.Get();
-        var tableName = "t" + Guid.NewGuid().ToString("N")[..20];
+        tableName ??= "t" + Guid.NewGuid().ToString("N")[..20];
         var values = new Dictionary<string, string?>
         {
             ["Gateway:Tables:ConnectionString"] = azurite.ConnectionString,
