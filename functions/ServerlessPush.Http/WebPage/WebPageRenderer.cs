@@ -204,7 +204,7 @@ public static class WebPageRenderer
                     var metric = family.Metric[i];
                     sb.Append("<tr><td>");
                     SeriesLabels(sb, metric, key);
-                    sb.Append("</td><td class=\"num value\">").Append(Encode(GoFloat.Format(SimpleValue(metric)))).Append("</td><td>");
+                    sb.Append("</td><td class=\"num value\">").Append(Encode(Value(SimpleValue(metric)))).Append("</td><td>");
                     Timestamp(sb, metric, now);
                     sb.Append("</td></tr>\n");
                 }
@@ -227,14 +227,14 @@ public static class WebPageRenderer
         {
             var summary = metric.Summary ?? new Summary();
             sb.Append(" <span class=\"stat\">count <span class=\"value\">").Append(summary.SampleCount.ToString(CultureInfo.InvariantCulture))
-              .Append("</span></span> <span class=\"stat\">sum <span class=\"value\">").Append(Encode(GoFloat.Format(summary.SampleSum))).Append("</span></span></p>\n");
+              .Append("</span></span> <span class=\"stat\">sum <span class=\"value\">").Append(Encode(Value(summary.SampleSum))).Append("</span></span></p>\n");
             if (summary.Quantile.Count > 0)
             {
                 sb.Append("<table class=\"quantiles\">\n<thead><tr><th scope=\"col\" class=\"num\">Quantile</th><th scope=\"col\" class=\"num\">Value</th></tr></thead>\n<tbody>\n");
                 foreach (var q in summary.Quantile)
                 {
-                    sb.Append("<tr><td class=\"num\">").Append(Encode(GoFloat.Format(q.Quantile_))).Append("</td><td class=\"num value\">")
-                      .Append(Encode(GoFloat.Format(q.Value))).Append("</td></tr>\n");
+                    sb.Append("<tr><td class=\"num\">").Append(Encode(Value(q.Quantile_))).Append("</td><td class=\"num value\">")
+                      .Append(Encode(Value(q.Value))).Append("</td></tr>\n");
                 }
                 sb.Append("</tbody>\n</table>\n");
             }
@@ -243,11 +243,11 @@ public static class WebPageRenderer
         {
             var h = metric.Histogram ?? new Histogram();
             var count = h.HasSampleCountFloat ? h.SampleCountFloat : h.SampleCount;
-            sb.Append(" <span class=\"stat\">count <span class=\"value\">").Append(Encode(GoFloat.Format(count)))
-              .Append("</span></span> <span class=\"stat\">sum <span class=\"value\">").Append(Encode(GoFloat.Format(h.SampleSum))).Append("</span></span>");
+            sb.Append(" <span class=\"stat\">count <span class=\"value\">").Append(Encode(Value(count)))
+              .Append("</span></span> <span class=\"stat\">sum <span class=\"value\">").Append(Encode(Value(h.SampleSum))).Append("</span></span>");
             if (count > 0 && !double.IsNaN(h.SampleSum))
             {
-                sb.Append(" <span class=\"stat\">mean <span class=\"value\">").Append(Encode(GoFloat.Format(h.SampleSum / count))).Append("</span></span>");
+                sb.Append(" <span class=\"stat\">mean <span class=\"value\">").Append(Encode(Value(h.SampleSum / count))).Append("</span></span>");
             }
             sb.Append("</p>\n");
             if (h.Bucket.Count > 0)
@@ -259,7 +259,7 @@ public static class WebPageRenderer
                 {
                     var cumulative = bucket.HasCumulativeCountFloat ? bucket.CumulativeCountFloat : bucket.CumulativeCount;
                     sawInf |= double.IsPositiveInfinity(bucket.UpperBound);
-                    BucketRow(sb, GoFloat.Format(bucket.UpperBound), cumulative, cumulative - previous, count);
+                    BucketRow(sb, Value(bucket.UpperBound), cumulative, cumulative - previous, count);
                     previous = cumulative;
                 }
                 if (!sawInf)
@@ -273,8 +273,8 @@ public static class WebPageRenderer
                 var positive = h.PositiveSpan.Sum(s => (long)s.Length);
                 var negative = h.NegativeSpan.Sum(s => (long)s.Length);
                 sb.Append("<p class=\"native\">Native histogram: schema ").Append(h.Schema.ToString(CultureInfo.InvariantCulture))
-                  .Append(", zero threshold ").Append(Encode(GoFloat.Format(h.ZeroThreshold)))
-                  .Append(", zero count ").Append(Encode(GoFloat.Format(h.HasZeroCountFloat ? h.ZeroCountFloat : h.ZeroCount)))
+                  .Append(", zero threshold ").Append(Encode(Value(h.ZeroThreshold)))
+                  .Append(", zero count ").Append(Encode(Value(h.HasZeroCountFloat ? h.ZeroCountFloat : h.ZeroCount)))
                   .Append(", ").Append(positive).Append(" positive and ").Append(negative).Append(" negative buckets.</p>\n");
             }
         }
@@ -283,8 +283,8 @@ public static class WebPageRenderer
 
     private static void BucketRow(StringBuilder sb, string le, double cumulative, double inBucket, double total)
     {
-        sb.Append("<tr><td class=\"num\">").Append(Encode(le)).Append("</td><td class=\"num value\">").Append(Encode(GoFloat.Format(cumulative)))
-          .Append("</td><td class=\"num\">").Append(Encode(GoFloat.Format(inBucket))).Append("</td><td>");
+        sb.Append("<tr><td class=\"num\">").Append(Encode(le)).Append("</td><td class=\"num value\">").Append(Encode(Value(cumulative)))
+          .Append("</td><td class=\"num\">").Append(Encode(Value(inBucket))).Append("</td><td>");
         if (total > 0 && inBucket >= 0 && double.IsFinite(inBucket))
         {
             // <meter> draws the share without an inline style (the CSP allows none).
@@ -400,6 +400,24 @@ public static class WebPageRenderer
         var href = "./?" + (query.HasFilter ? "q=" + UrlEncoder.Default.Encode(query.Filter) + "&" : string.Empty) + "page=" + page.ToString(CultureInfo.InvariantCulture);
         sb.Append("<a class=\"").Append(rel).Append("\" href=\"").Append(Encode(href)).Append("\"")
           .Append(rel is "prev" or "next" ? $" rel=\"{rel}\"" : string.Empty).Append('>').Append(Encode(text)).Append("</a> ");
+    }
+
+    /// <summary>
+    /// A sample value for reading: plain digits where .NET's shortest round-trip form has no exponent
+    /// (<c>123456789</c>, <c>0.0045</c>), else Go's form as on <c>/metrics</c> (<c>1e+21</c>, <c>+Inf</c>, <c>NaN</c>).
+    /// Either way the digits are exact: nothing is rounded for display.
+    /// </summary>
+    public static string Value(double value)
+    {
+        if (double.IsFinite(value) && value != 0)
+        {
+            var plain = value.ToString("R", CultureInfo.InvariantCulture);
+            if (!plain.Contains('E', StringComparison.Ordinal))
+            {
+                return plain;
+            }
+        }
+        return GoFloat.Format(value);
     }
 
     private static string Number(long n) => n.ToString("#,0", CultureInfo.InvariantCulture);
