@@ -198,15 +198,22 @@ public static class WebPageRenderer
                 }
                 break;
             default:
-                sb.Append("<table class=\"series\">\n<thead><tr><th scope=\"col\">Labels</th><th scope=\"col\" class=\"num\">Value</th><th scope=\"col\">Timestamp</th></tr></thead>\n<tbody>\n");
+                var timestamps = family.Metric.Take(shown).Any(m => m.HasTimestampMs);
+                sb.Append("<table class=\"series\">\n<thead><tr><th scope=\"col\">Labels</th><th scope=\"col\" class=\"num\">Value</th>")
+                  .Append(timestamps ? "<th scope=\"col\">Timestamp</th>" : string.Empty).Append("</tr></thead>\n<tbody>\n");
                 for (var i = 0; i < shown; i++)
                 {
                     var metric = family.Metric[i];
                     sb.Append("<tr><td>");
                     SeriesLabels(sb, metric, key);
-                    sb.Append("</td><td class=\"num value\">").Append(Encode(Value(SimpleValue(metric)))).Append("</td><td>");
-                    Timestamp(sb, metric, now);
-                    sb.Append("</td></tr>\n");
+                    sb.Append("</td><td class=\"num value\">").Append(Encode(Value(SimpleValue(metric)))).Append("</td>");
+                    if (timestamps)
+                    {
+                        sb.Append("<td>");
+                        Timestamp(sb, metric, now);
+                        sb.Append("</td>");
+                    }
+                    sb.Append("</tr>\n");
                 }
                 sb.Append("</tbody>\n</table>\n");
                 break;
@@ -247,7 +254,7 @@ public static class WebPageRenderer
               .Append("</span></span> <span class=\"stat\">sum <span class=\"value\">").Append(Encode(Value(h.SampleSum))).Append("</span></span>");
             if (count > 0 && !double.IsNaN(h.SampleSum))
             {
-                sb.Append(" <span class=\"stat\">mean <span class=\"value\">").Append(Encode(Value(h.SampleSum / count))).Append("</span></span>");
+                sb.Append(" <span class=\"stat\">mean <span class=\"value\">").Append(Encode((h.SampleSum / count).ToString("G6", CultureInfo.InvariantCulture))).Append("</span></span>");
             }
             sb.Append("</p>\n");
             if (h.Bucket.Count > 0)
