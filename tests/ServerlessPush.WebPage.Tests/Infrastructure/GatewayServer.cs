@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using ServerlessPush.Core.Storage;
 using ServerlessPush.LocalHost;
 using ServerlessPush.Storage.Tables;
 using ServerlessPush.Testing;
@@ -60,6 +61,12 @@ public sealed class GatewayServer : IAsyncDisposable
             configure?.Invoke(builder);
         });
         await app.StartAsync().ConfigureAwait(false);
+        // Create the table before the first push: the push's metric-type index write runs in parallel
+        // with the store's first read and can reach a table not yet created (TableNotFound, a 500).
+        await foreach (var _ in app.Services.GetRequiredService<IGroupStore>().ListKeysAsync().ConfigureAwait(false))
+        {
+            break;
+        }
         return new GatewayServer(app, new Uri($"http://127.0.0.1:{port}"), tableName);
     }
 
