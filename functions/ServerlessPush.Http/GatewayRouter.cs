@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using ServerlessPush.Core.Grouping;
+using ServerlessPush.Http.WebPage;
 
 namespace ServerlessPush.Http;
 
@@ -7,7 +8,7 @@ namespace ServerlessPush.Http;
 /// The reference's route table in one place, for a host that hands every request here (the local
 /// host). The Functions app routes in the host instead and calls the same endpoint classes.
 /// </summary>
-public sealed class GatewayRouter(PushEndpoint push, ScrapeEndpoint scrape, ApiEndpoints api, HealthEndpoints health)
+public sealed class GatewayRouter(PushEndpoint push, ScrapeEndpoint scrape, ApiEndpoints api, HealthEndpoints health, WebPageEndpoint webPage)
 {
     public Task HandleAsync(HttpContext context)
     {
@@ -26,8 +27,14 @@ public sealed class GatewayRouter(PushEndpoint push, ScrapeEndpoint scrape, ApiE
         {
             return api.HandleAsync(context, path["/api/v1/".Length..]);
         }
+        if (path.StartsWith(WebPageEndpoint.StaticPrefix, StringComparison.Ordinal))
+        {
+            var file = path[WebPageEndpoint.StaticPrefix.Length..];
+            return Only(context, "GET", c => webPage.StaticAsync(c, file));
+        }
         return path switch
         {
+            "/" => Only(context, "GET", webPage.PageAsync),
             "/metrics" => Only(context, "GET", scrape.HandleAsync),
             "/-/healthy" => Only(context, "GET", health.HealthyAsync),
             "/-/ready" => Only(context, "GET", health.ReadyAsync),

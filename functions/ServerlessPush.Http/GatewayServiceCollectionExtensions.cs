@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Storage;
+using ServerlessPush.Http.WebPage;
 using ServerlessPush.Storage.Tables;
 
 namespace ServerlessPush.Http;
@@ -39,6 +40,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<ScrapeEndpoint>();
         services.AddSingleton<ApiEndpoints>();
         services.AddSingleton<HealthEndpoints>();
+        services.AddSingleton<WebPageEndpoint>();
         services.AddSingleton<GatewayRouter>();
         return services;
     }

@@ -39,6 +39,8 @@ public class FunctionsMetadataTests
     [InlineData("ApiDeleteJob", "api/v1/groups", "DELETE")]
     [InlineData("Healthy", "-/healthy", "GET")]
     [InlineData("Ready", "-/ready", "GET")]
+    [InlineData("WebPage", "{ignored:maxlength(0)?}", "GET")]
+    [InlineData("WebPageStatic", "static/{file}", "GET")]
     public void Http_functions_have_the_reference_routes_and_methods(string name, string route, string methods)
     {
         var http = Http(name);
