@@ -11,7 +11,7 @@ using ServerlessPush.Core.Storage;
 namespace ServerlessPush.Http;
 
 /// <summary><c>PUT</c>/<c>POST</c>/<c>DELETE /metrics/job/&lt;job&gt;{/&lt;label&gt;/&lt;value&gt;}</c>.</summary>
-public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> options, ILogger<PushEndpoint> logger)
+public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> options, AccessControl access, ILogger<PushEndpoint> logger)
 {
     public const string AllowedMethods = "DELETE, OPTIONS, POST, PUT";
 
@@ -46,6 +46,12 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
             await Responses.MethodNotAllowedAsync(response, AllowedMethods).ConfigureAwait(false);
             return;
         }
+        // Before the body is read: a caller without the right costs no more than its headers.
+        if (!await access.AuthorizeAsync(context, AccessRight.Push).ConfigureAwait(false))
+        {
+            return;
+        }
+        var limits = options.Value.Limits;
 
         try
         {
@@ -63,6 +69,12 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
                 return;
             }
             var key = parsed.Key!;
+            var keyError = PushLimitChecker.CheckGroupingKey(key, limits);
+            if (keyError is not null)
+            {
+                await Responses.ErrorAsync(response, StatusCodes.Status400BadRequest, keyError, cancellationToken).ConfigureAwait(false);
+                return;
+            }
 
             if (mode is null)
             {
@@ -75,12 +87,19 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
             try
             {
                 families = IsProtobuf(request.ContentType)
-                    ? ProtobufDelimited.Read(body.Body)
-                    : TextFormatParser.Parse(body.Body!);
+                    ? ProtobufDelimited.Read(body.Body, limits.ParserSeriesLimit)
+                    : TextFormatParser.Parse(body.Body, limits.ParserSeriesLimit);
             }
             catch (ExpositionFormatException e)
             {
-                await Responses.ErrorAsync(response, StatusCodes.Status400BadRequest, e.Message, cancellationToken).ConfigureAwait(false);
+                var status = e.LimitExceeded ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
+                await Responses.ErrorAsync(response, status, e.Message, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            var limitError = PushLimitChecker.CheckFamilies(families, limits);
+            if (limitError is not null)
+            {
+                await Responses.ErrorAsync(response, StatusCodes.Status400BadRequest, limitError, cancellationToken).ConfigureAwait(false);
                 return;
             }
 

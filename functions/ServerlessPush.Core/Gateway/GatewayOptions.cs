@@ -10,4 +10,7 @@ public sealed class GatewayOptions
 
     /// <summary>Largest body after gzip decoding (413 above); a gzip bomb stops here, not in memory.</summary>
     public long MaxDecompressedBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>Shape limits of one push (section <c>Gateway:Limits</c>); a push over any of them is refused and nothing is stored.</summary>
+    public PushLimits Limits { get; set; } = new();
 }
