@@ -34,14 +34,15 @@ public sealed class TableGroupStore : IGroupStore
     private readonly TableClient _table;
     private readonly ILogger<TableGroupStore> _logger;
     private readonly TimeProvider _time;
-    private readonly Lazy<Task> _ensureTable;
+    private readonly bool _createTable;
+    private Task? _ensureTable;
 
     public TableGroupStore(TableClient table, TableStorageOptions options, TimeProvider time, ILogger<TableGroupStore> logger)
     {
         _table = table;
         _time = time;
         _logger = logger;
-        _ensureTable = new Lazy<Task>(() => options.CreateTableIfMissing ? _table.CreateIfNotExistsAsync() : Task.CompletedTask);
+        _createTable = options.CreateTableIfMissing;
     }
 
     public async Task<MetricGroup?> GetAsync(GroupingKey key, CancellationToken cancellationToken = default)
@@ -454,7 +455,25 @@ public sealed class TableGroupStore : IGroupStore
 
     private static DateTimeOffset? ToTime(long? ticks) => ticks is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : null;
 
-    private Task EnsureTableAsync() => _ensureTable.Value;
+    /// <summary>
+    /// Creates the table once (when configured); a failed attempt (storage down at the first request)
+    /// is not remembered, so the next request tries again. A table lost later is recreated by
+    /// <see cref="TableRecreationPolicy"/>.
+    /// </summary>
+    private Task EnsureTableAsync()
+    {
+        if (!_createTable)
+        {
+            return Task.CompletedTask;
+        }
+        var task = _ensureTable;
+        if (task is null || task.IsFaulted || task.IsCanceled)
+        {
+            task = _table.CreateIfNotExistsAsync();
+            _ensureTable = task;
+        }
+        return task;
+    }
 
     private async Task EnsureTableSafeAsync()
     {
