@@ -29,7 +29,8 @@ public sealed class TableGroupStore : IGroupStore
     internal const int InlineLimit = PropertyBytes * PropertiesPerEntity;
     private const int ChunkRowsPerTransaction = 4;
     private const int MaxTransactionActions = 100;
-    private const int MaxWriteAttempts = 16;
+    // Optimistic writes retry with growing, jittered pauses: 32 concurrent POSTs to one group must all land.
+    private const int MaxWriteAttempts = 64;
 
     private readonly TableClient _table;
     private readonly ILogger<TableGroupStore> _logger;
@@ -77,7 +78,12 @@ public sealed class TableGroupStore : IGroupStore
             catch (RequestFailedException e) when ((e.Status is 412 or 409) && attempt < MaxWriteAttempts)
             {
                 // Another writer changed the group between our read and our write: read again.
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 * attempt)), cancellationToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, Math.Min(10 * attempt, 250))), cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException e) when (e.Status is 412 or 409)
+            {
+                // Never a 500, never a false success: the client is told to retry.
+                throw new StorageUnavailableException($"Group {pk} kept changing under concurrent writes; try again.", e);
             }
             catch (Exception e) when (IsUnavailable(e))
             {
