@@ -64,6 +64,12 @@ public static class PushLimitChecker
             {
                 return $"metric name {Abbreviate(family.Name)} is longer than the limit of {limits.MaxMetricNameLength} characters";
             }
+            if (!LabelNames.IsValidMetricName(family.Name))
+            {
+                // The text parser cannot produce one; a protobuf body can (NUL bytes, spaces, braces),
+                // and it would corrupt every scrape of the gateway.
+                return $"{Abbreviate(family.Name)} is not a valid metric name";
+            }
             series += family.Metric.Count;
             if (limits.MaxSeriesPerPush > 0 && series > limits.MaxSeriesPerPush)
             {

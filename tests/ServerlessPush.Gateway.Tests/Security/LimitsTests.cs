@@ -75,6 +75,22 @@ public sealed class LimitsTests(AzuriteFixture fixture)
     }
 
     [Theory]
+    [InlineData("a\0b")]
+    [InlineData("a b")]
+    [InlineData("a{b=\"c\"}")]
+    [InlineData("")]
+    public async Task A_protobuf_family_with_an_invalid_name_is_400_and_not_stored(string name)
+    {
+        await using var gateway = await GatewayServer.StartAsync(fixture.Azurite, Small);
+        var family = new MetricFamily { Name = name, Type = MetricType.Gauge, Metric = { new Metric { Gauge = new Gauge { Value = 1 } } } };
+        var content = new ByteArrayContent(ProtobufDelimited.WriteToArray([family]));
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(ProtobufDelimited.ContentType);
+        var response = await gateway.Client.PutAsync("/metrics/job/j", content);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.DoesNotContain("job=\"j\"", await gateway.Client.GetStringAsync("/metrics"), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("/metrics/job/j/a/1/b/2/c/3", "grouping key has 4 labels")]
     [InlineData("/metrics/job/j/aaaaaaaaaaaaaaaaaaaaa/1", "label name")]
     [InlineData("/metrics/job/j/a/1234567890123456789012345678901", "value of label")]
