@@ -11,7 +11,7 @@ using ServerlessPush.Core.Storage;
 namespace ServerlessPush.Http;
 
 /// <summary>
-/// <c>/api/v1/…</c>: <c>GET metrics</c>, <c>GET status</c>, <c>PUT admin/wipe</c>, and <c>OPTIONS</c> on
+/// <c>/api/v1/…</c>: <c>GET metrics</c>, <c>GET status</c>, <c>PUT admin/wipe</c>, <c>DELETE groups?job=</c>, and <c>OPTIONS</c> on
 /// anything, with the reference's CORS and cache headers on every answer.
 /// </summary>
 public sealed class ApiEndpoints(ScrapeService scrape, PushService pushes, IOptions<GatewayOptions> options, AccessControl access, TimeProvider time, ILogger<ApiEndpoints> logger)
@@ -24,10 +24,10 @@ public sealed class ApiEndpoints(ScrapeService scrape, PushService pushes, IOpti
         var response = context.Response;
         var method = context.Request.Method;
         SetApiHeaders(response);
-        // CORS preflights carry no credentials: OPTIONS stays open. Everything else needs read, wipe needs admin.
+        // CORS preflights carry no credentials: OPTIONS stays open. Wipe and delete by job need admin, the rest read.
         if (!HttpMethods.IsOptions(method))
         {
-            var right = route == "admin/wipe" ? AccessRight.Admin : AccessRight.Read;
+            var right = route is "admin/wipe" or "groups" ? AccessRight.Admin : AccessRight.Read;
             if (!await access.AuthorizeAsync(context, right).ConfigureAwait(false))
             {
                 return;
@@ -48,6 +48,12 @@ public sealed class ApiEndpoints(ScrapeService scrape, PushService pushes, IOpti
                     return;
                 case "admin/wipe" when HttpMethods.IsPut(method):
                     await WipeAsync(context).ConfigureAwait(false);
+                    return;
+                case "groups" when HttpMethods.IsDelete(method):
+                    await DeleteJobAsync(context).ConfigureAwait(false);
+                    return;
+                case "groups":
+                    await Responses.MethodNotAllowedAsync(response, "DELETE, OPTIONS").ConfigureAwait(false);
                     return;
                 case "metrics" or "status":
                     await Responses.MethodNotAllowedAsync(response, "GET, OPTIONS").ConfigureAwait(false);
@@ -113,6 +119,25 @@ public sealed class ApiEndpoints(ScrapeService scrape, PushService pushes, IOpti
         var deleted = await pushes.WipeAsync(context.RequestAborted).ConfigureAwait(false);
         logger.LogInformation("Wiped {Count} groups", deleted);
         await Responses.EmptyAsync(context.Response, StatusCodes.Status202Accepted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>DELETE /api/v1/groups?job=&lt;job&gt;</c>: every group of the job, whatever its other labels
+    /// (asked of the Pushgateway for years; it deletes one exact grouping key only).
+    /// </summary>
+    public async Task DeleteJobAsync(HttpContext context)
+    {
+        var job = context.Request.Query["job"].ToString();
+        if (string.IsNullOrEmpty(job))
+        {
+            await Responses.ErrorAsync(context.Response, StatusCodes.Status400BadRequest, "query parameter job is required", context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+        var deleted = await pushes.DeleteJobAsync(job, context.RequestAborted).ConfigureAwait(false);
+        logger.LogInformation("Deleted {Count} groups of job {Job}", deleted, job);
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json";
+        await JsonSerializer.SerializeAsync(context.Response.Body, new { status = "success", data = new { deleted } }, cancellationToken: context.RequestAborted).ConfigureAwait(false);
     }
 
     private static void SetApiHeaders(HttpResponse response)

@@ -34,6 +34,7 @@ public static class GatewayServiceCollectionExtensions
 
         services.AddSingleton<PushService>();
         services.AddSingleton<ScrapeService>();
+        services.AddSingleton<ExpirySweeper>();
         services.AddSingleton<PushEndpoint>();
         services.AddSingleton<ScrapeEndpoint>();
         services.AddSingleton<ApiEndpoints>();

@@ -83,12 +83,17 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
                 return;
             }
 
+            var (ttl, ttlError) = PushTtl.Parse(request.Headers[PushTtl.HeaderName].ToString(), options.Value.MaxGroupTtl);
+            if (ttlError is not null)
+            {
+                await Responses.ErrorAsync(response, StatusCodes.Status400BadRequest, ttlError, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
             List<MetricFamily> families;
             try
             {
-                families = IsProtobuf(request.ContentType)
-                    ? ProtobufDelimited.Read(body.Body, limits.ParserSeriesLimit)
-                    : TextFormatParser.Parse(body.Body, limits.ParserSeriesLimit);
+                families = Parse(IsProtobuf(request.ContentType), body.Body!, body.TrailingError, limits.ParserSeriesLimit);
             }
             catch (ExpositionFormatException e)
             {
@@ -103,7 +108,7 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
                 return;
             }
 
-            var outcome = await pushes.PushAsync(key, families, mode.Value, cancellationToken).ConfigureAwait(false);
+            var outcome = await pushes.PushAsync(key, families, mode.Value, ttl, cancellationToken).ConfigureAwait(false);
             if (outcome.Accepted)
             {
                 await Responses.EmptyAsync(response, StatusCodes.Status200OK).ConfigureAwait(false);
@@ -118,6 +123,27 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
             logger.LogWarning(e, "Storage unavailable during {Method} {Path}", request.Method, request.Path);
             await Responses.UnavailableAsync(response, e.Message).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Parses the body. With a read error after it (a broken gzip stream), the reference's parsers see
+    /// the error where the data ends: the protobuf reader always reports it; the text parser ignores it
+    /// at the start of a line and reports it as is in the middle of one (after any earlier parse error).
+    /// </summary>
+    public static List<MetricFamily> Parse(bool protobuf, byte[] body, string? trailingError, int maxSeries = int.MaxValue)
+    {
+        if (protobuf)
+        {
+            var read = ProtobufDelimited.Read(body, maxSeries);
+            return trailingError is null ? read : throw new ExpositionFormatException(trailingError);
+        }
+        if (trailingError is null || body.Length == 0 || body[^1] == (byte)'\n')
+        {
+            return TextFormatParser.Parse(body, maxSeries);
+        }
+        var complete = Array.LastIndexOf(body, (byte)'\n') + 1;
+        TextFormatParser.Parse(body.AsSpan(0, complete), maxSeries);
+        throw new ExpositionFormatException(trailingError);
     }
 
     /// <summary>The protobuf delimited MetricFamily stream, by media type and parameters in any order.</summary>

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Compression;
 using Microsoft.AspNetCore.Http;
 using ServerlessPush.Core.Gateway;
 
@@ -27,26 +26,14 @@ public static class RequestBody
         {
             return BodyReadResult.Ok(raw);
         }
-        if (raw.Length == 0)
+        var gzip = GzipBody.Decode(raw, options.MaxDecompressedBytes);
+        if (gzip.TooLarge)
         {
-            return BodyReadResult.Fail(StatusCodes.Status400BadRequest, "EOF");
+            return BodyReadResult.Fail(StatusCodes.Status413PayloadTooLarge, $"decompressed request body larger than {options.MaxDecompressedBytes} bytes");
         }
-        if (raw.Length < 10 || raw[0] != 0x1F || raw[1] != 0x8B || raw[2] != 8)
-        {
-            return BodyReadResult.Fail(StatusCodes.Status400BadRequest, "gzip: invalid header");
-        }
-        try
-        {
-            await using var gzip = new GZipStream(new MemoryStream(raw), CompressionMode.Decompress);
-            var inflated = await ReadLimitedAsync(gzip, options.MaxDecompressedBytes, cancellationToken).ConfigureAwait(false);
-            return inflated is null
-                ? BodyReadResult.Fail(StatusCodes.Status413PayloadTooLarge, $"decompressed request body larger than {options.MaxDecompressedBytes} bytes")
-                : BodyReadResult.Ok(inflated);
-        }
-        catch (InvalidDataException e)
-        {
-            return BodyReadResult.Fail(StatusCodes.Status400BadRequest, "gzip: " + e.Message);
-        }
+        return gzip.HeaderError is not null
+            ? BodyReadResult.Fail(StatusCodes.Status400BadRequest, gzip.HeaderError)
+            : BodyReadResult.Ok(gzip.Data!) with { TrailingError = gzip.TrailingError };
     }
 
     /// <summary>Reads at most <paramref name="limit"/> bytes; null if there is more.</summary>
@@ -74,7 +61,8 @@ public static class RequestBody
     }
 }
 
-public readonly record struct BodyReadResult(byte[]? Body, int Status, string? Error)
+/// <param name="TrailingError">A read error after <paramref name="Body"/> (a broken gzip stream), for the parser to report or not.</param>
+public readonly record struct BodyReadResult(byte[]? Body, int Status, string? Error, string? TrailingError = null)
 {
     public static BodyReadResult Ok(byte[] body) => new(body, StatusCodes.Status200OK, null);
     public static BodyReadResult Fail(int status, string error) => new(null, status, error);

@@ -9,6 +9,7 @@ public static class LocalGatewayHost
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.Services.AddServerlessPushGateway(builder.Configuration);
+        builder.Services.AddHostedService<ExpirySweepService>();
         configure?.Invoke(builder);
 
         var app = builder.Build();

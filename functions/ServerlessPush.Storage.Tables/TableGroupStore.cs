@@ -17,10 +17,13 @@ namespace ServerlessPush.Storage.Tables;
 /// <item><c>failure</c>: the last failure time, a row of its own so that a blind PUT keeps it.</item>
 /// <item><c>chunk|version|n</c>: families of groups too large for one entity, written before the head flips.</item>
 /// </list>
+/// A deleted group leaves a tombstone head for <see cref="TombstoneRetention"/>, so that every
+/// instance's scrape view (refreshed with only the rows changed since its last scrape) learns of
+/// the deletion; the expiry sweep removes tombstones like expired groups.
 /// A PUT of an ordinary group is one upsert. A POST reads the partition and writes with the head's
 /// ETag, retrying when another writer won.
 /// </summary>
-public sealed class TableGroupStore : IGroupStore
+public sealed partial class TableGroupStore : IGroupStore
 {
     // 64 KiB per binary property; 8 per entity keeps an entity well under 1 MiB even as Azurite
     // measures it (base64 JSON), and 4 chunk rows per transaction under the 4 MiB body limit.
@@ -32,11 +35,15 @@ public sealed class TableGroupStore : IGroupStore
     // Optimistic writes retry with growing, jittered pauses: 32 concurrent POSTs to one group must all land.
     private const int MaxWriteAttempts = 64;
 
+    /// <summary>How long a deleted group's tombstone stays: longer than any view goes without a full reload.</summary>
+    internal static readonly TimeSpan TombstoneRetention = TimeSpan.FromHours(1);
+
     private readonly TableClient _table;
     private readonly ILogger<TableGroupStore> _logger;
     private readonly TimeProvider _time;
     private readonly bool _createTable;
     private Task? _ensureTable;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _expiryEntriesWritten = new(StringComparer.Ordinal);
 
     public TableGroupStore(TableClient table, TableStorageOptions options, TimeProvider time, ILogger<TableGroupStore> logger)
     {
@@ -62,6 +69,8 @@ public sealed class TableGroupStore : IGroupStore
             var (bytes, encoding) = GroupPayloadCodec.Encode(content.Families);
             try
             {
+                // The index entry goes first: a group whose write lands is always findable by the sweep.
+                await RecordExpiryAsync(pk, key, content.ExpiresAt, cancellationToken).ConfigureAwait(false);
                 if (bytes.Length <= InlineLimit && (current is null || current.ChunkRows.Count == 0))
                 {
                     var head = NewHead(pk, key, content, encoding, bytes, version: null, chunks: 0);
@@ -96,21 +105,36 @@ public sealed class TableGroupStore : IGroupStore
     {
         var pk = TableKeys.GroupPartition(key);
         var failure = new TableEntity(pk, TableKeys.FailureRow) { ["FailureTicks"] = time.UtcTicks };
-        // Touching the head in the same transaction makes it fail (404) when the group does not
-        // exist: a rejected push never creates a group.
-        var actions = new[]
-        {
-            new TableTransactionAction(TableTransactionActionType.UpdateMerge, new TableEntity(pk, TableKeys.HeadRow), ETag.All),
-            new TableTransactionAction(TableTransactionActionType.UpsertReplace, failure),
-        };
         try
         {
-            await EnsureTableAsync().ConfigureAwait(false);
-            await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+            for (var attempt = 1; attempt <= MaxWriteAttempts; attempt++)
+            {
+                // A rejected push never creates a group, nor revives a deleted one: record only on a
+                // live head, and only if it is still the head read (else read again).
+                var head = await _table.GetEntityIfExistsAsync<TableEntity>(pk, TableKeys.HeadRow, ["Deleted"], cancellationToken).ConfigureAwait(false);
+                if (!head.HasValue || head.Value!.GetBoolean("Deleted") == true)
+                {
+                    return;
+                }
+                try
+                {
+                    await _table.SubmitTransactionAsync(
+                        [
+                            new TableTransactionAction(TableTransactionActionType.UpdateMerge, new TableEntity(pk, TableKeys.HeadRow), head.Value.ETag),
+                            new TableTransactionAction(TableTransactionActionType.UpsertReplace, failure),
+                        ],
+                        cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+                catch (TableTransactionFailedException e) when (e.Status is 404 or 412)
+                {
+                    // Changed or deleted meanwhile: look again.
+                }
+            }
         }
-        catch (TableTransactionFailedException e) when (e.Status == 404)
+        catch (RequestFailedException e) when (e.Status == 404)
         {
-            // No such group: nothing to record.
+            // The table itself does not exist yet: no group to record on.
         }
         catch (Exception e) when (IsUnavailable(e))
         {
@@ -131,51 +155,33 @@ public sealed class TableGroupStore : IGroupStore
         }
     }
 
-    public async IAsyncEnumerable<MetricGroup> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<GroupingKey> ListKeysAsync(CancellationToken cancellationToken = default) =>
+        QueryKeysAsync(
+            TableClient.CreateQueryFilter($"PartitionKey ge {TableKeys.GroupPrefix} and PartitionKey lt {TableKeys.GroupRangeEnd} and RowKey eq {TableKeys.HeadRow}"),
+            cancellationToken);
+
+    public async IAsyncEnumerable<GroupingKey> ListKeysOfJobAsync(string job, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await EnsureTableSafeAsync().ConfigureAwait(false);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey ge {TableKeys.GroupPrefix} and PartitionKey lt {TableKeys.GroupRangeEnd}");
-        var rows = new List<TableEntity>();
-        string? currentPk = null;
-        await using var enumerator = _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
-        while (true)
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey ge {TableKeys.JobPrefix(job)} and PartitionKey lt {TableKeys.JobRangeEnd(job)} and RowKey eq {TableKeys.HeadRow}");
+        await foreach (var key in QueryKeysAsync(filter, cancellationToken).ConfigureAwait(false))
         {
-            bool more;
-            try
+            // A hashed job part could in theory be shared; the labels decide.
+            if (key.Job == job)
             {
-                more = await enumerator.MoveNextAsync().ConfigureAwait(false);
+                yield return key;
             }
-            catch (Exception e) when (IsUnavailable(e))
-            {
-                throw Unavailable(e);
-            }
-            if (!more || enumerator.Current.PartitionKey != currentPk)
-            {
-                if (rows.Count > 0)
-                {
-                    var group = await AssembleOrRereadAsync(currentPk!, rows, cancellationToken).ConfigureAwait(false);
-                    if (group is not null)
-                    {
-                        yield return group;
-                    }
-                }
-                rows = [];
-                if (!more)
-                {
-                    yield break;
-                }
-                currentPk = enumerator.Current.PartitionKey;
-            }
-            rows.Add(enumerator.Current);
         }
     }
 
-    public async IAsyncEnumerable<GroupingKey> ListKeysAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<ExpiryCandidate> ListExpiryCandidatesAsync(DateTimeOffset now, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await EnsureTableSafeAsync().ConfigureAwait(false);
+        // Every entry due by now sits in a partition up to now's bucket; later buckets are not read.
         var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey ge {TableKeys.GroupPrefix} and PartitionKey lt {TableKeys.GroupRangeEnd} and RowKey eq {TableKeys.HeadRow}");
-        await using var enumerator = _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["Labels"], cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
+            $"PartitionKey ge {TableKeys.ExpiryPrefix} and PartitionKey le {TableKeys.ExpiryPartition(now)}");
+        await using var enumerator = _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "RowKey", "Labels", "ExpiresTicks"], cancellationToken: cancellationToken)
+            .GetAsyncEnumerator(cancellationToken);
         while (true)
         {
             try
@@ -189,7 +195,49 @@ public sealed class TableGroupStore : IGroupStore
             {
                 throw Unavailable(e);
             }
-            yield return GroupingKey.Create(ReadLabels(enumerator.Current.GetString("Labels")));
+            var row = enumerator.Current;
+            var expires = ToTime(row.GetInt64("ExpiresTicks")) ?? DateTimeOffset.MinValue;
+            if (expires <= now)
+            {
+                yield return new ExpiryCandidate(GroupingKey.Create(ReadLabels(row.GetString("Labels"))), expires, row.PartitionKey + "\n" + row.RowKey);
+            }
+        }
+    }
+
+    public async Task<bool> DeleteIfExpiredAsync(ExpiryCandidate candidate, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        var pk = TableKeys.GroupPartition(candidate.Key);
+        var entry = candidate.IndexEntry.Split('\n');
+        try
+        {
+            var partition = await ReadPartitionAsync(pk, cancellationToken).ConfigureAwait(false);
+            var deleted = false;
+            if (partition is { IsTombstone: true } && ToTime(partition.Head.GetInt64("ExpiresTicks")) <= now)
+            {
+                // A deletion every view has had time to see: remove the tombstone for good.
+                await DeleteGroupIfUnchangedAsync(pk, partition, cancellationToken).ConfigureAwait(false);
+            }
+            else if (partition?.Group is not null && partition.Group.IsExpiredAt(now))
+            {
+                deleted = await DeleteGroupIfUnchangedAsync(pk, partition, cancellationToken).ConfigureAwait(false);
+            }
+            else if (partition?.Group?.ExpiresAt is { } renewed && TableKeys.ExpiryPartition(renewed) == entry[0])
+            {
+                // Renewed within the same bucket (the entry was not rewritten): keep the entry, with the new time.
+                await _table.UpsertEntityAsync(ExpiryEntry(pk, candidate.Key, renewed), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                return false;
+            }
+            else if (partition?.Group?.ExpiresAt is { } later)
+            {
+                // Renewed into a later bucket: make sure that bucket has the entry, then drop this one.
+                await _table.UpsertEntityAsync(ExpiryEntry(pk, candidate.Key, later), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            }
+            await _table.DeleteEntityAsync(entry[0], entry[1], ETag.All, cancellationToken).ConfigureAwait(false);
+            return deleted;
+        }
+        catch (Exception e) when (IsUnavailable(e))
+        {
+            throw Unavailable(e);
         }
     }
 
@@ -208,22 +256,6 @@ public sealed class TableGroupStore : IGroupStore
         {
             throw Unavailable(e);
         }
-    }
-
-    private async Task<MetricGroup?> AssembleOrRereadAsync(string pk, List<TableEntity> rows, CancellationToken cancellationToken)
-    {
-        var partition = Assemble(pk, rows);
-        if (partition is { Torn: false })
-        {
-            return partition.Group;
-        }
-        if (partition is null)
-        {
-            return null;
-        }
-        // The scan met a large group mid-rewrite (old head, new chunks or the reverse): read it whole.
-        var reread = await ReadPartitionAsync(pk, cancellationToken).ConfigureAwait(false);
-        return reread?.Group;
     }
 
     private async Task<StoredPartition?> ReadPartitionAsync(string pk, CancellationToken cancellationToken)
@@ -253,13 +285,19 @@ public sealed class TableGroupStore : IGroupStore
     }
 
     /// <summary>Builds a group from its rows; null if there is no head; Torn if the head's chunks are not all there.</summary>
-    private StoredPartition? Assemble(string pk, List<TableEntity> rows)
+    /// <param name="failureIfAbsent">The failure time to use when <paramref name="rows"/> has no failure row
+    /// (a delta of changed rows: an unchanged failure row is not in it).</param>
+    private static StoredPartition? Assemble(string pk, List<TableEntity> rows, DateTimeOffset? failureIfAbsent = null)
     {
         var head = rows.FirstOrDefault(r => r.RowKey == TableKeys.HeadRow);
         var chunkRows = rows.Where(r => r.RowKey.StartsWith(TableKeys.ChunkPrefix, StringComparison.Ordinal)).ToList();
         if (head is null)
         {
             return null;
+        }
+        if (head.GetBoolean("Deleted") == true)
+        {
+            return new StoredPartition(null, head, chunkRows, Torn: false);
         }
         var failure = rows.FirstOrDefault(r => r.RowKey == TableKeys.FailureRow);
         var key = GroupingKey.Create(ReadLabels(head.GetString("Labels")));
@@ -288,8 +326,9 @@ public sealed class TableGroupStore : IGroupStore
             key,
             families,
             ToTime(head.GetInt64("PushTicks")),
-            ToTime(failure?.GetInt64("FailureTicks")),
-            ToTime(head.GetInt64("ExpiresTicks")));
+            failure is null ? failureIfAbsent : ToTime(failure.GetInt64("FailureTicks")),
+            ToTime(head.GetInt64("ExpiresTicks")),
+            head.GetInt64("TtlTicks") is { } ttl ? TimeSpan.FromTicks(ttl) : null);
         return new StoredPartition(group, head, chunkRows, Torn: false);
     }
 
@@ -373,35 +412,124 @@ public sealed class TableGroupStore : IGroupStore
         }
     }
 
+    /// <summary>
+    /// Turns the head into a tombstone and removes the other rows, in one transaction (so readers see
+    /// the group or nothing). A group that does not exist gets no tombstone.
+    /// </summary>
     private async Task DeletePartitionAsync(string pk, CancellationToken cancellationToken)
     {
         await EnsureTableSafeAsync().ConfigureAwait(false);
         for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
         {
-            var rowKeys = new List<string>();
-            await foreach (var row in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {pk}"), select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            var rows = new List<TableEntity>();
+            await foreach (var row in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {pk}"), select: ["RowKey", "Labels", "Deleted"], cancellationToken: cancellationToken).ConfigureAwait(false))
             {
-                rowKeys.Add(row.RowKey);
+                rows.Add(row);
             }
-            if (rowKeys.Count == 0)
+            var head = rows.FirstOrDefault(r => r.RowKey == TableKeys.HeadRow);
+            if (head is null || head.GetBoolean("Deleted") == true)
             {
                 return;
             }
-            // The head goes in the first transaction: once it is gone, the group is gone for readers.
-            rowKeys.Sort((a, b) => (b == TableKeys.HeadRow).CompareTo(a == TableKeys.HeadRow));
+            var tombstone = new TableEntity(pk, TableKeys.HeadRow)
+            {
+                ["Labels"] = head.GetString("Labels"),
+                ["Deleted"] = true,
+                ["ExpiresTicks"] = (_time.GetUtcNow() + TombstoneRetention).UtcTicks,
+            };
+            var key = GroupingKey.Create(ReadLabels(head.GetString("Labels")));
+            await RecordExpiryAsync(pk, key, _time.GetUtcNow() + TombstoneRetention, cancellationToken).ConfigureAwait(false);
+            var others = rows.Where(r => r.RowKey != TableKeys.HeadRow).Select(r => r.RowKey).ToList();
             try
             {
-                foreach (var batch in rowKeys.Chunk(MaxTransactionActions))
-                {
-                    await _table.SubmitTransactionAsync(
-                        batch.Select(rk => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(pk, rk), ETag.All)),
-                        cancellationToken).ConfigureAwait(false);
-                }
+                var first = others.Take(MaxTransactionActions - 1)
+                    .Select(rk => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(pk, rk), ETag.All))
+                    .Prepend(new TableTransactionAction(TableTransactionActionType.UpdateReplace, tombstone, head.ETag));
+                await _table.SubmitTransactionAsync(first, cancellationToken).ConfigureAwait(false);
+                // Only huge groups have more rows than one transaction takes; readers ignore them already.
+                await DeleteRowsBestEffortAsync(pk, others.Skip(MaxTransactionActions - 1), cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (TableTransactionFailedException e) when (e.Status == 404)
+            catch (TableTransactionFailedException e) when (e.Status is 404 or 412)
             {
                 // A concurrent writer or deleter changed the rows: list them again.
+            }
+        }
+    }
+
+    /// <summary>Upserts the expiry index entry, unless this instance already wrote it for this bucket.</summary>
+    private async Task RecordExpiryAsync(string pk, GroupingKey key, DateTimeOffset? expiresAt, CancellationToken cancellationToken)
+    {
+        if (expiresAt is not { } expires)
+        {
+            return;
+        }
+        var cacheKey = TableKeys.ExpiryPartition(expires) + "\n" + pk;
+        if (_expiryEntriesWritten.ContainsKey(cacheKey))
+        {
+            return;
+        }
+        await EnsureTableAsync().ConfigureAwait(false);
+        await _table.UpsertEntityAsync(ExpiryEntry(pk, key, expires), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        if (_expiryEntriesWritten.Count > 100_000)
+        {
+            _expiryEntriesWritten.Clear();
+        }
+        _expiryEntriesWritten.TryAdd(cacheKey, 0);
+    }
+
+    private static TableEntity ExpiryEntry(string pk, GroupingKey key, DateTimeOffset expires) =>
+        new(TableKeys.ExpiryPartition(expires), pk)
+        {
+            ["Labels"] = WriteLabels(key),
+            ["ExpiresTicks"] = expires.UtcTicks,
+        };
+
+    /// <summary>Deletes a group's rows if its head still has the ETag read; false if it changed or is gone.</summary>
+    private async Task<bool> DeleteGroupIfUnchangedAsync(string pk, StoredPartition partition, CancellationToken cancellationToken)
+    {
+        var others = partition.ChunkRows.Select(r => r.RowKey).ToList();
+        others.Add(TableKeys.FailureRow);
+        var actions = new List<TableTransactionAction>
+        {
+            new(TableTransactionActionType.Delete, new TableEntity(pk, TableKeys.HeadRow), partition.Head.ETag),
+        };
+        try
+        {
+            // The failure row may not exist, and a missing row fails a transaction: delete it apart.
+            await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 412 or 404)
+        {
+            return false;
+        }
+        foreach (var rowKey in others)
+        {
+            await _table.DeleteEntityAsync(pk, rowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+        }
+        return true;
+    }
+
+    private async IAsyncEnumerable<GroupingKey> QueryKeysAsync(string filter, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await EnsureTableSafeAsync().ConfigureAwait(false);
+        await using var enumerator = _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["Labels", "Deleted"], cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            try
+            {
+                if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
+                {
+                    yield break;
+                }
+            }
+            catch (Exception e) when (IsUnavailable(e))
+            {
+                throw Unavailable(e);
+            }
+            if (enumerator.Current.GetBoolean("Deleted") != true)
+            {
+                yield return GroupingKey.Create(ReadLabels(enumerator.Current.GetString("Labels")));
             }
         }
     }
@@ -423,6 +551,7 @@ public sealed class TableGroupStore : IGroupStore
         if (content.ExpiresAt is { } expires)
         {
             head["ExpiresTicks"] = expires.UtcTicks;
+            head["TtlTicks"] = content.Ttl!.Value.Ticks;
         }
         SetData(head, inline);
         return head;
@@ -511,5 +640,9 @@ public sealed class TableGroupStore : IGroupStore
             : "Table storage is unavailable (no response).",
         e);
 
-    private sealed record StoredPartition(MetricGroup Group, TableEntity Head, List<TableEntity> ChunkRows, bool Torn);
+    /// <summary>A group's rows; <see cref="Group"/> is null for a tombstone.</summary>
+    private sealed record StoredPartition(MetricGroup? Group, TableEntity Head, List<TableEntity> ChunkRows, bool Torn)
+    {
+        public bool IsTombstone => Group is null && !Torn;
+    }
 }

@@ -36,6 +36,7 @@ public class FunctionsMetadataTests
     [InlineData("ApiStatus", "api/v1/status", "GET")]
     [InlineData("ApiWipe", "api/v1/admin/wipe", "PUT")]
     [InlineData("ApiOptions", "api/v1/{*route}", "OPTIONS")]
+    [InlineData("ApiDeleteJob", "api/v1/groups", "DELETE")]
     [InlineData("Healthy", "-/healthy", "GET")]
     [InlineData("Ready", "-/ready", "GET")]
     public void Http_functions_have_the_reference_routes_and_methods(string name, string route, string methods)
@@ -45,6 +46,23 @@ public class FunctionsMetadataTests
         Assert.Equal(methods, string.Join(',', http.Methods));
         // The gateway checks its own keys; the host's key levels cannot express push/read/admin rights.
         Assert.Equal("Anonymous", http.Auth, ignoreCase: true);
+    }
+
+    [Fact]
+    public void The_expiry_sweep_runs_on_the_configured_schedule_without_run_on_startup()
+    {
+        var trigger = Trigger(Functions().Single(f => f.GetProperty("name").GetString() == "ExpirySweep"));
+        Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString(), ignoreCase: true);
+        Assert.Equal("%Gateway:Expiry:Schedule%", trigger.GetProperty("schedule").GetString());
+        Assert.False(trigger.TryGetProperty("runOnStartup", out var runOnStartup) && runOnStartup.GetBoolean());
+    }
+
+    [Fact]
+    public void The_default_schedule_is_a_valid_six_field_ncrontab_expression()
+    {
+        var schedule = new ServerlessPush.Core.Gateway.ExpiryOptions().Schedule;
+        Assert.Equal(6, schedule.Split(' ').Length);
+        Assert.NotNull(NCrontab.CrontabSchedule.TryParse(schedule, new NCrontab.CrontabSchedule.ParseOptions { IncludingSeconds = true }));
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class AzdAndDocsTests(InfraFixture infra)
     [Fact]
     public void Deploy_guide_has_both_paths_costs_and_a_scrape_config()
     {
-        var guide = Read("docs/deploy.md");
+        var guide = Read("README.md");
         foreach (var expected in new[]
                  {
                      "## Deploy to Azure", "azd up", "az deployment group create", "func azure functionapp publish",

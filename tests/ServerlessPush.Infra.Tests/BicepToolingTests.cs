@@ -84,7 +84,7 @@ public sealed class BicepToolingTests(InfraFixture infra)
     public void Committed_snapshot_matches_the_templates()
     {
         // infra/main.snapshot.json shows reviewers what a change deploys. Regenerate it after editing infra/
-        // (command in docs/deploy.md). Compared here with the fixture's fresh snapshot of the same context,
+        // (command in README.md, "Deploy to Azure"). Compared here with the fixture's fresh snapshot of the same context,
         // which is what `bicep snapshot --mode validate` does, without another CLI run.
         var path = Path.Combine(BicepCli.InfraDirectory, "main.snapshot.json");
         Assert.True(File.Exists(path), "infra/main.snapshot.json is missing");
@@ -97,7 +97,7 @@ public sealed class BicepToolingTests(InfraFixture infra)
         {
             Assert.True(
                 JsonElement.DeepEquals(fresh, committedById[id]),
-                $"infra/main.snapshot.json is stale for {id}; regenerate it (docs/deploy.md).");
+                $"infra/main.snapshot.json is stale for {id}; regenerate it (README.md, section Deploy to Azure).");
         }
 
         Assert.Equal(infra.Snapshot.Outputs, committed.Outputs);

@@ -9,7 +9,7 @@ namespace ServerlessPush.Infra.Tests;
 /// </summary>
 public sealed class InfraFixture : IAsyncLifetime
 {
-    // The same context the committed infra/main.snapshot.json was generated with (see docs/deploy.md).
+    // The same context the committed infra/main.snapshot.json was generated with (see README.md, "Deploy to Azure").
     public static readonly string[] SnapshotContext =
     [
         "--subscription-id", "00000000-0000-0000-0000-000000000000",

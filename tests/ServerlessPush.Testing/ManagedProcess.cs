@@ -211,6 +211,8 @@ public sealed class ManagedProcess : IDisposable, IAsyncDisposable
         {
             if (_process.HasExited)
             {
+                // Exit can be seen before the last output lines are read: drain them first.
+                _process.WaitForExit();
                 throw new InvalidOperationException(
                     $"{Name} (pid {Id}) exited with code {_process.ExitCode} while waiting for {what}.\n--- output ---\n{Output}");
             }

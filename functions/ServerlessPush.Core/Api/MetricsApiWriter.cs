@@ -42,6 +42,8 @@ public static class MetricsApiWriter
 
     private const string LabelsKey = "labels";
     private const string LastPushSuccessfulKey = "last_push_successful";
+    /// <summary>ServerlessPush addition: when the group expires (present only for groups with a TTL).</summary>
+    private const string ExpiresAtKey = "expires_at";
 
     public static void Write(IBufferWriter<byte> output, IEnumerable<MetricGroup> groups)
     {
@@ -105,11 +107,15 @@ public static class MetricsApiWriter
         foreach (var pushed in group.Families)
         {
             var name = pushed.Name;
-            if (name is LabelsKey or LastPushSuccessfulKey || TimestampGauges.IsTimestampGaugeName(name))
+            if (name is LabelsKey or LastPushSuccessfulKey or ExpiresAtKey || TimestampGauges.IsTimestampGaugeName(name))
             {
                 continue;
             }
             entries[name] = () => WriteFamily(output, pushed.Family, pushed.PushedAt);
+        }
+        if (group.ExpiresAt is { } expiresAt)
+        {
+            entries[ExpiresAtKey] = () => GoJson.WriteString(output, GoJson.FormatTime(expiresAt));
         }
         var pushTime = TimestampGauges.PushTime(group.Key, group.LastPushTime);
         var failureTime = TimestampGauges.PushFailureTime(group.Key, group.LastFailureTime);

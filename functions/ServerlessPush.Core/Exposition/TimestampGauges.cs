@@ -34,6 +34,13 @@ public static class TimestampGauges
     public static MetricFamily PushFailureTime(GroupingKey key, DateTimeOffset? time) =>
         Create(PushFailureTimeName, PushFailureTimeHelp, key, time);
 
+    /// <summary>ServerlessPush's optional third gauge: when the group expires.</summary>
+    public const string ExpiryTimeName = "push_expiry_time_seconds";
+    public const string ExpiryTimeHelp = "Unix time when this group expires and stops being exposed.";
+
+    public static MetricFamily ExpiryTime(GroupingKey key, DateTimeOffset time) =>
+        Create(ExpiryTimeName, ExpiryTimeHelp, key, time);
+
     /// <summary>Go's <c>float64(t.UnixNano()) / 1e9</c>; null gives 0.</summary>
     public static double ToUnixSeconds(DateTimeOffset? time)
     {

@@ -12,15 +12,19 @@ public sealed record PushedFamily(MetricFamily Family, DateTimeOffset PushedAt)
 /// <summary>
 /// A stored group: its key, its families (series already carry the grouping labels and
 /// <c>instance</c>), and the times behind <c>push_time_seconds</c> and
-/// <c>push_failure_time_seconds</c> (null = never, rendered as 0).
+/// <c>push_failure_time_seconds</c> (null = never, rendered as 0), and when it expires: at
+/// <see cref="ExpiresAt"/>, <see cref="Ttl"/> after its last push (null = never).
 /// </summary>
 public sealed record MetricGroup(
     GroupingKey Key,
     IReadOnlyList<PushedFamily> Families,
     DateTimeOffset? LastPushTime,
     DateTimeOffset? LastFailureTime,
-    DateTimeOffset? ExpiresAt = null)
+    DateTimeOffset? ExpiresAt = null,
+    TimeSpan? Ttl = null)
 {
     /// <summary>False only when the last failure is later than the last success (reference <c>LastPushSuccess</c>).</summary>
     public bool LastPushSuccessful => LastFailureTime is null || (LastPushTime is not null && LastFailureTime <= LastPushTime);
+
+    public bool IsExpiredAt(DateTimeOffset now) => ExpiresAt <= now;
 }

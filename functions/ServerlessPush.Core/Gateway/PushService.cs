@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Metrics;
 using ServerlessPush.Core.Storage;
@@ -26,16 +28,21 @@ public readonly record struct PushOutcome(string? Error)
 /// and the groups that differ from it only by <c>instance</c>), then written atomically.
 /// Nothing is stored for a rejected push except the failure time of a group that already exists.
 /// </summary>
-public sealed class PushService(IGroupStore store, IMetricTypeIndex typeIndex, TimeProvider time, ILogger<PushService> logger)
+public sealed class PushService(IGroupStore store, IMetricTypeIndex typeIndex, IOptions<GatewayOptions> options, TimeProvider time, ILogger<PushService> logger)
 {
     public const string RejectionPrefix = "pushed metrics are invalid or inconsistent with existing metrics: ";
 
-    // Index rows this instance has written or seen, so steady-state pushes skip the index.
-    // Bounded: cleared when full; a cleared entry only costs one more registration.
-    private readonly ConcurrentDictionary<string, byte> _registered = new(StringComparer.Ordinal);
+    // Index rows this instance has written, so steady-state pushes skip the index. Another instance
+    // may remove a row it found stale (its group was deleted) while this one still trusts it, so
+    // entries live one minute: that bounds the window in which a scaled-out gateway can let a type
+    // clash in (the scrape then drops the later type with a warning, it never fails). The map is
+    // cleared when full; a missing entry only costs one more registration.
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _registered = new(StringComparer.Ordinal);
     private const int RegisteredCacheLimit = 200_000;
+    private static readonly TimeSpan RegisteredCacheLifetime = TimeSpan.FromMinutes(1);
 
-    public async Task<PushOutcome> PushAsync(GroupingKey key, List<MetricFamily> families, PushMode mode, CancellationToken cancellationToken = default)
+    /// <param name="ttl">The push's own TTL (the <c>X-ServerlessPush-TTL</c> header), already checked against the maximum; null = the default.</param>
+    public async Task<PushOutcome> PushAsync(GroupingKey key, List<MetricFamily> families, PushMode mode, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
         var error = PushValidator.ValidateAndSanitise(key, families)
@@ -48,9 +55,10 @@ public sealed class PushService(IGroupStore store, IMetricTypeIndex typeIndex, T
         }
 
         var pushed = families.Select(f => new PushedFamily(f, now)).ToList();
+        var defaultTtl = options.Value.GroupTtl is { } d && d > TimeSpan.Zero ? d : (TimeSpan?)null;
         GroupMutation mutation = mode == PushMode.Replace
-            ? new ReplaceFamilies(pushed, now, null)
-            : new MergeFamilies(pushed, now, null);
+            ? new ReplaceFamilies(pushed, now, ttl ?? defaultTtl)
+            : new MergeFamilies(pushed, now, ttl, defaultTtl);
         await store.WriteAsync(key, mutation, cancellationToken).ConfigureAwait(false);
         return new PushOutcome(null);
     }
@@ -58,15 +66,31 @@ public sealed class PushService(IGroupStore store, IMetricTypeIndex typeIndex, T
     public Task DeleteAsync(GroupingKey key, CancellationToken cancellationToken = default) =>
         store.DeleteAsync(key, cancellationToken);
 
+    /// <summary>Deletes every group of a job, whatever its other labels; returns how many.</summary>
+    public async Task<int> DeleteJobAsync(string job, CancellationToken cancellationToken = default)
+    {
+        var keys = new List<GroupingKey>();
+        await foreach (var key in store.ListKeysOfJobAsync(job, cancellationToken).ConfigureAwait(false))
+        {
+            keys.Add(key);
+        }
+        return await DeleteAllAsync(keys, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Deletes every group (the admin wipe); returns how many there were.</summary>
     public async Task<int> WipeAsync(CancellationToken cancellationToken = default)
     {
-        var deleted = 0;
         var keys = new List<GroupingKey>();
         await foreach (var key in store.ListKeysAsync(cancellationToken).ConfigureAwait(false))
         {
             keys.Add(key);
         }
+        return await DeleteAllAsync(keys, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<int> DeleteAllAsync(List<GroupingKey> keys, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
         await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (key, ct) =>
         {
             await store.DeleteAsync(key, ct).ConfigureAwait(false);
@@ -108,7 +132,7 @@ public sealed class PushService(IGroupStore store, IMetricTypeIndex typeIndex, T
             return null;
         }
 
-        var groups = await Task.WhenAll(siblings.Select(s => store.GetAsync(s, cancellationToken))).ConfigureAwait(false);
+        var groups = await Task.WhenAll(siblings.Select(s => GetLiveAsync(s, cancellationToken))).ConfigureAwait(false);
         var existing = new HashSet<string>(StringComparer.Ordinal);
         foreach (var group in groups)
         {
@@ -142,7 +166,7 @@ public sealed class PushService(IGroupStore store, IMetricTypeIndex typeIndex, T
         // This group's own push_time_seconds series would equal a sibling's too.
         var own = TimestampSeries(key);
         return own.Any(existing.Contains)
-            ? $"collected metric \"{PushValidator.PushTimeFamily}\" {key} was collected before with the same name and label values"
+            ? $"collected metric \"{TimestampGauges.PushTimeName}\" {key} was collected before with the same name and label values"
             : null;
     }
 
@@ -155,8 +179,8 @@ public sealed class PushService(IGroupStore store, IMetricTypeIndex typeIndex, T
         {
             metric.Label.Add(new LabelPair { Name = name, Value = value });
         }
-        yield return PushValidator.SeriesSignature(PushValidator.PushTimeFamily, metric);
-        yield return PushValidator.SeriesSignature(PushValidator.PushFailureTimeFamily, metric);
+        yield return PushValidator.SeriesSignature(TimestampGauges.PushTimeName, metric);
+        yield return PushValidator.SeriesSignature(TimestampGauges.PushFailureTimeName, metric);
     }
 
     /// <summary>
@@ -167,7 +191,10 @@ public sealed class PushService(IGroupStore store, IMetricTypeIndex typeIndex, T
     /// </summary>
     private async Task<string?> CheckTypesAsync(GroupingKey key, List<MetricFamily> families, CancellationToken cancellationToken)
     {
-        var fresh = families.Where(f => !_registered.ContainsKey(CacheKey(key, f.Name, f.Type))).ToList();
+        var now = time.GetUtcNow();
+        var fresh = families
+            .Where(f => !(_registered.TryGetValue(CacheKey(key, f.Name, f.Type), out var at) && now - at < RegisteredCacheLifetime))
+            .ToList();
         if (fresh.Count == 0)
         {
             return null;
@@ -179,9 +206,8 @@ public sealed class PushService(IGroupStore store, IMetricTypeIndex typeIndex, T
         var error = errors.FirstOrDefault(e => e is not null);
         if (error is not null)
         {
-            // The push is rejected: take back what it registered (best effort; a leftover row is
-            // verified and removed by whoever trips over it).
-            await Task.WhenAll(fresh.Select(f => typeIndex.RemoveAsync(new TypeRegistration(f.Name, f.Type, key), cancellationToken))).ConfigureAwait(false);
+            // The rows just written stay: the group may hold some of these families already, and a
+            // row it does not back is verified and removed by whichever push trips over it.
             return error;
         }
         if (_registered.Count > RegisteredCacheLimit)
@@ -190,7 +216,7 @@ public sealed class PushService(IGroupStore store, IMetricTypeIndex typeIndex, T
         }
         foreach (var family in fresh)
         {
-            _registered.TryAdd(CacheKey(key, family.Name, family.Type), 0);
+            _registered[CacheKey(key, family.Name, family.Type)] = now;
         }
         return null;
     }
@@ -230,13 +256,16 @@ public sealed class PushService(IGroupStore store, IMetricTypeIndex typeIndex, T
             var staleFound = false;
             foreach (var row in rows)
             {
-                var group = await store.GetAsync(row.Group, cancellationToken).ConfigureAwait(false);
+                var group = await GetLiveAsync(row.Group, cancellationToken).ConfigureAwait(false);
                 if (group is not null && group.Families.Any(f => f.Name == name && f.Family.Type == row.Type))
                 {
                     return row;
                 }
                 logger.LogDebug("Removing stale index row {Name} {Type} {Group}", name, row.Type, row.Group);
                 await typeIndex.RemoveAsync(row, cancellationToken).ConfigureAwait(false);
+                // The cache may no longer skip the check for that group: a family that conflicts with
+                // it may now be stored (this very push, if accepted).
+                _registered.TryRemove(CacheKey(row.Group, name, row.Type), out _);
                 staleFound = true;
             }
             if (!staleFound)
@@ -244,6 +273,13 @@ public sealed class PushService(IGroupStore store, IMetricTypeIndex typeIndex, T
                 return null;
             }
         }
+    }
+
+    /// <summary>A group as pushes must see it: an expired group is gone, even before the sweep deletes it.</summary>
+    private async Task<MetricGroup?> GetLiveAsync(GroupingKey key, CancellationToken cancellationToken)
+    {
+        var group = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        return group is null || group.IsExpiredAt(time.GetUtcNow()) ? null : group;
     }
 
     private static string CacheKey(GroupingKey key, string name, MetricType type) => $"{name}\u00FF{(int)type}\u00FF{key.Canonical}";

@@ -1,4 +1,5 @@
 using System.Text;
+using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Metrics;
 
@@ -13,9 +14,6 @@ namespace ServerlessPush.Core.Gateway;
 /// </summary>
 public static class PushValidator
 {
-    public const string PushTimeFamily = "push_time_seconds";
-    public const string PushFailureTimeFamily = "push_failure_time_seconds";
-
     /// <summary>Returns null when the push is valid (families then sanitised), else the reason.</summary>
     public static string? ValidateAndSanitise(GroupingKey key, List<MetricFamily> families)
     {
@@ -30,8 +28,8 @@ public static class PushValidator
             }
         }
 
-        // The gateway sets both timestamp gauges itself; pushed ones are overridden (dropped).
-        families.RemoveAll(f => f.Name is PushTimeFamily or PushFailureTimeFamily);
+        // The gateway sets its per-group gauges itself; pushed ones are overridden (dropped).
+        families.RemoveAll(f => f.Name is TimestampGauges.PushTimeName or TimestampGauges.PushFailureTimeName or TimestampGauges.ExpiryTimeName);
 
         foreach (var family in families)
         {

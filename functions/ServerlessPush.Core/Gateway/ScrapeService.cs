@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Metrics;
 using ServerlessPush.Core.Storage;
@@ -11,7 +12,7 @@ namespace ServerlessPush.Core.Gateway;
 /// whole scrape fail (a type clash or a duplicate series that slipped in through a race) costs only
 /// the offending family or series, with a warning, never a 500 for everyone.
 /// </summary>
-public sealed class ScrapeService(IGroupStore store, TimeProvider time, ILogger<ScrapeService> logger)
+public sealed class ScrapeService(IGroupStore store, IOptions<GatewayOptions> options, TimeProvider time, ILogger<ScrapeService> logger)
 {
     public async Task<IReadOnlyList<MetricFamily>> CollectAsync(CancellationToken cancellationToken = default)
     {
@@ -21,11 +22,11 @@ public sealed class ScrapeService(IGroupStore store, TimeProvider time, ILogger<
         var families = new List<MetricFamily>();
         await foreach (var group in store.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (group.ExpiresAt <= now)
+            if (group.IsExpiredAt(now))
             {
                 continue;
             }
-            foreach (var family in group.Families.Select(f => f.Family).Concat(TimestampGauges.For(group)))
+            foreach (var family in group.Families.Select(f => f.Family).Concat(GatewayGauges(group)))
             {
                 if (types.TryGetValue(family.Name, out var type) && type != family.Type)
                 {
@@ -39,6 +40,18 @@ public sealed class ScrapeService(IGroupStore store, TimeProvider time, ILogger<
         return FamilyMerger.MergeAndSort(families);
     }
 
+    private IEnumerable<MetricFamily> GatewayGauges(MetricGroup group)
+    {
+        foreach (var gauge in TimestampGauges.For(group))
+        {
+            yield return gauge;
+        }
+        if (options.Value.Expiry.ExposeGauge && group.ExpiresAt is { } expiresAt)
+        {
+            yield return TimestampGauges.ExpiryTime(group.Key, expiresAt);
+        }
+    }
+
     /// <summary>Live groups, in grouping-key order (the API and the web page).</summary>
     public async Task<List<MetricGroup>> ListGroupsAsync(CancellationToken cancellationToken = default)
     {
@@ -46,7 +59,7 @@ public sealed class ScrapeService(IGroupStore store, TimeProvider time, ILogger<
         var groups = new List<MetricGroup>();
         await foreach (var group in store.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (!(group.ExpiresAt <= now))
+            if (!group.IsExpiredAt(now))
             {
                 groups.Add(group);
             }

@@ -31,6 +31,22 @@ public interface IGroupStore
     /// <summary>Every group, streamed in storage order.</summary>
     IAsyncEnumerable<MetricGroup> ReadAllAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Groups whose recorded expiry is at or before <paramref name="now"/>, from an index: the cost
+    /// follows the number of due entries, not the number of stored groups.
+    /// </summary>
+    IAsyncEnumerable<ExpiryCandidate> ListExpiryCandidatesAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes the candidate's group if the group itself (not the index) says it expired by
+    /// <paramref name="now"/>, conditionally on the version read, so a push renewing it meanwhile wins;
+    /// then drops the index entry. True if the group was deleted here.
+    /// </summary>
+    Task<bool> DeleteIfExpiredAsync(ExpiryCandidate candidate, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>The keys of every group of one job, read from that job's key range only.</summary>
+    IAsyncEnumerable<GroupingKey> ListKeysOfJobAsync(string job, CancellationToken cancellationToken = default);
+
     /// <summary>Throws <see cref="StorageUnavailableException"/> unless storage answers.</summary>
     Task CheckAvailableAsync(CancellationToken cancellationToken = default);
 }
@@ -44,7 +60,13 @@ public abstract class GroupMutation
     public abstract GroupContent Apply(MetricGroup? current);
 }
 
-public sealed record GroupContent(IReadOnlyList<PushedFamily> Families, DateTimeOffset PushTime, DateTimeOffset? ExpiresAt);
+public sealed record GroupContent(IReadOnlyList<PushedFamily> Families, DateTimeOffset PushTime, TimeSpan? Ttl)
+{
+    public DateTimeOffset? ExpiresAt => Ttl is { } ttl ? PushTime + ttl : null;
+}
+
+/// <summary>A group that an expiry index says is due; the store checks the group itself before deleting.</summary>
+public sealed record ExpiryCandidate(GroupingKey Key, DateTimeOffset ExpiresAt, string IndexEntry);
 
 /// <summary>Storage did not answer, refused, or throttled: the request can be retried later (503).</summary>
 public sealed class StorageUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

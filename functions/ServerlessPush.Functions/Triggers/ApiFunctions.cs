@@ -23,6 +23,11 @@ public sealed class ApiFunctions(ApiEndpoints api)
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/v1/admin/wipe")] HttpRequest request)
         => new EndpointResult(context => api.HandleAsync(context, "admin/wipe"));
 
+    [Function("ApiDeleteJob")]
+    public IActionResult DeleteJob(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/v1/groups")] HttpRequest request)
+        => new EndpointResult(context => api.HandleAsync(context, "groups"));
+
     [Function("ApiOptions")]
     public IActionResult Options(
         [HttpTrigger(AuthorizationLevel.Anonymous, "options", Route = "api/v1/{*route}")] HttpRequest request, string? route)

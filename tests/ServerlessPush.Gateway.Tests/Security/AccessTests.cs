@@ -81,6 +81,7 @@ public sealed class AccessTests(AzuriteFixture fixture)
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(gateway, HttpMethod.Get, "/api/v1/metrics", Read1, scheme)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(gateway, HttpMethod.Get, "/api/v1/status", Read1, scheme)).StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, (await SendAsync(gateway, HttpMethod.Delete, "/metrics/job/a", Push1, scheme)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(gateway, HttpMethod.Delete, "/api/v1/groups?job=a", Admin1, scheme)).StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, (await SendAsync(gateway, HttpMethod.Put, "/api/v1/admin/wipe", Admin1, scheme)).StatusCode);
     }
 
@@ -100,6 +101,7 @@ public sealed class AccessTests(AzuriteFixture fixture)
             (HttpMethod.Get, "/api/v1/metrics", null),
             (HttpMethod.Get, "/api/v1/status", null),
             (HttpMethod.Put, "/api/v1/admin/wipe", null),
+            (HttpMethod.Delete, "/api/v1/groups?job=a", null),
         };
         foreach (var scheme in new[] { Scheme.Basic, Scheme.Bearer, Scheme.FunctionsKey })
         {
@@ -125,6 +127,9 @@ public sealed class AccessTests(AzuriteFixture fixture)
         Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(gateway, HttpMethod.Post, "/metrics/job/a", Read1, body: "m 1\n")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(gateway, HttpMethod.Delete, "/metrics/job/keep", Read1)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(gateway, HttpMethod.Put, "/api/v1/admin/wipe", Read1)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(gateway, HttpMethod.Delete, "/api/v1/groups?job=keep", Read1)).StatusCode);
+        // Push key cannot delete by job either (admin only).
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(gateway, HttpMethod.Delete, "/api/v1/groups?job=keep", Push1)).StatusCode);
         // Push key cannot read or wipe.
         Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(gateway, HttpMethod.Get, "/metrics", Push1)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(gateway, HttpMethod.Get, "/api/v1/metrics", Push2)).StatusCode);
