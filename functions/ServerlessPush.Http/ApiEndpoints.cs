@@ -14,7 +14,7 @@ namespace ServerlessPush.Http;
 /// <c>/api/v1/…</c>: <c>GET metrics</c>, <c>GET status</c>, <c>PUT admin/wipe</c>, <c>DELETE groups?job=</c>, and <c>OPTIONS</c> on
 /// anything, with the reference's CORS and cache headers on every answer.
 /// </summary>
-public sealed class ApiEndpoints(ScrapeService scrape, PushService pushes, IOptions<GatewayOptions> options, TimeProvider time, ILogger<ApiEndpoints> logger)
+public sealed class ApiEndpoints(ScrapeService scrape, PushService pushes, IOptions<GatewayOptions> options, AccessControl access, TimeProvider time, ILogger<ApiEndpoints> logger)
 {
     private readonly DateTimeOffset _startTime = time.GetUtcNow();
 
@@ -24,6 +24,15 @@ public sealed class ApiEndpoints(ScrapeService scrape, PushService pushes, IOpti
         var response = context.Response;
         var method = context.Request.Method;
         SetApiHeaders(response);
+        // CORS preflights carry no credentials: OPTIONS stays open. Wipe and delete by job need admin, the rest read.
+        if (!HttpMethods.IsOptions(method))
+        {
+            var right = route is "admin/wipe" or "groups" ? AccessRight.Admin : AccessRight.Read;
+            if (!await access.AuthorizeAsync(context, right).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
         try
         {
             switch (route)

@@ -16,6 +16,8 @@ public static class GatewayServiceCollectionExtensions
     public static IServiceCollection AddServerlessPushGateway(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<GatewayOptions>(configuration.GetSection(GatewayOptions.SectionName));
+        services.Configure<AccessOptions>(configuration.GetSection(AccessOptions.SectionName));
+        services.AddSingleton<AccessControl>();
         services.Configure<TableStorageOptions>(configuration.GetSection(TableStorageOptions.SectionName));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<StorageRequestCounter>();

@@ -11,7 +11,7 @@ using ServerlessPush.Core.Storage;
 namespace ServerlessPush.Http;
 
 /// <summary><c>PUT</c>/<c>POST</c>/<c>DELETE /metrics/job/&lt;job&gt;{/&lt;label&gt;/&lt;value&gt;}</c>.</summary>
-public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> options, ILogger<PushEndpoint> logger)
+public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> options, AccessControl access, ILogger<PushEndpoint> logger)
 {
     public const string AllowedMethods = "DELETE, OPTIONS, POST, PUT";
 
@@ -46,6 +46,12 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
             await Responses.MethodNotAllowedAsync(response, AllowedMethods).ConfigureAwait(false);
             return;
         }
+        // Before the body is read: a caller without the right costs no more than its headers.
+        if (!await access.AuthorizeAsync(context, AccessRight.Push).ConfigureAwait(false))
+        {
+            return;
+        }
+        var limits = options.Value.Limits;
 
         try
         {
@@ -63,6 +69,12 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
                 return;
             }
             var key = parsed.Key!;
+            var keyError = PushLimitChecker.CheckGroupingKey(key, limits);
+            if (keyError is not null)
+            {
+                await Responses.ErrorAsync(response, StatusCodes.Status400BadRequest, keyError, cancellationToken).ConfigureAwait(false);
+                return;
+            }
 
             if (mode is null)
             {
@@ -81,11 +93,18 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
             List<MetricFamily> families;
             try
             {
-                families = Parse(IsProtobuf(request.ContentType), body.Body!, body.TrailingError);
+                families = Parse(IsProtobuf(request.ContentType), body.Body!, body.TrailingError, limits.ParserSeriesLimit);
             }
             catch (ExpositionFormatException e)
             {
-                await Responses.ErrorAsync(response, StatusCodes.Status400BadRequest, e.Message, cancellationToken).ConfigureAwait(false);
+                var status = e.LimitExceeded ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
+                await Responses.ErrorAsync(response, status, e.Message, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            var limitError = PushLimitChecker.CheckFamilies(families, limits);
+            if (limitError is not null)
+            {
+                await Responses.ErrorAsync(response, StatusCodes.Status400BadRequest, limitError, cancellationToken).ConfigureAwait(false);
                 return;
             }
 
@@ -111,19 +130,19 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
     /// the error where the data ends: the protobuf reader always reports it; the text parser ignores it
     /// at the start of a line and reports it as is in the middle of one (after any earlier parse error).
     /// </summary>
-    public static List<MetricFamily> Parse(bool protobuf, byte[] body, string? trailingError)
+    public static List<MetricFamily> Parse(bool protobuf, byte[] body, string? trailingError, int maxSeries = int.MaxValue)
     {
         if (protobuf)
         {
-            var read = ProtobufDelimited.Read(body);
+            var read = ProtobufDelimited.Read(body, maxSeries);
             return trailingError is null ? read : throw new ExpositionFormatException(trailingError);
         }
         if (trailingError is null || body.Length == 0 || body[^1] == (byte)'\n')
         {
-            return TextFormatParser.Parse(body);
+            return TextFormatParser.Parse(body, maxSeries);
         }
         var complete = Array.LastIndexOf(body, (byte)'\n') + 1;
-        TextFormatParser.Parse(body.AsSpan(0, complete));
+        TextFormatParser.Parse(body.AsSpan(0, complete), maxSeries);
         throw new ExpositionFormatException(trailingError);
     }
 

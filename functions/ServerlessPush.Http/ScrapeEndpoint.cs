@@ -8,13 +8,17 @@ using ServerlessPush.Core.Storage;
 namespace ServerlessPush.Http;
 
 /// <summary><c>GET /metrics</c>: text 0.0.4, OpenMetrics or protobuf as the Accept header asks, gzip when asked.</summary>
-public sealed class ScrapeEndpoint(ScrapeService scrape, ILogger<ScrapeEndpoint> logger)
+public sealed class ScrapeEndpoint(ScrapeService scrape, AccessControl access, ILogger<ScrapeEndpoint> logger)
 {
     public async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
         var response = context.Response;
         var cancellationToken = context.RequestAborted;
+        if (!await access.AuthorizeAsync(context, AccessRight.Read).ConfigureAwait(false))
+        {
+            return;
+        }
         var negotiated = ScrapeNegotiation.Negotiate(request.Headers.Accept.ToString(), request.Headers.AcceptEncoding.ToString());
 
         IReadOnlyList<Core.Metrics.MetricFamily> families;

@@ -10,6 +10,18 @@ public static class TableClientFactory
 {
     public static TableClient Create(TableStorageOptions options, StorageRequestCounter? counter = null)
     {
+        var clientOptions = NewClientOptions(counter);
+        if (options.CreateTableIfMissing)
+        {
+            // A second client, without the policy, creates the table when a request finds it gone.
+            var creator = CreateService(options, NewClientOptions(counter)).GetTableClient(options.TableName);
+            clientOptions.AddPolicy(new TableRecreationPolicy(ct => creator.CreateIfNotExistsAsync(ct)), HttpPipelinePosition.PerCall);
+        }
+        return CreateService(options, clientOptions).GetTableClient(options.TableName);
+    }
+
+    private static TableClientOptions NewClientOptions(StorageRequestCounter? counter)
+    {
         var clientOptions = new TableClientOptions();
         // Bounded retries: a push should fail over to a 503 in seconds, not hang for a minute.
         clientOptions.Retry.MaxRetries = 3;
@@ -21,7 +33,11 @@ public static class TableClientFactory
         {
             clientOptions.AddPolicy(counter, HttpPipelinePosition.PerRetry);
         }
+        return clientOptions;
+    }
 
+    private static TableServiceClient CreateService(TableStorageOptions options, TableClientOptions clientOptions)
+    {
         TableServiceClient service;
         if (!string.IsNullOrWhiteSpace(options.ConnectionString))
         {
@@ -39,6 +55,6 @@ public static class TableClientFactory
             throw new InvalidOperationException(
                 "No table storage configured: set Gateway__Tables__ConnectionString (e.g. UseDevelopmentStorage=true) or Gateway__Tables__ServiceUri.");
         }
-        return service.GetTableClient(options.TableName);
+        return service;
     }
 }

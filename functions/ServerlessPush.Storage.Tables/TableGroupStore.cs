@@ -32,7 +32,8 @@ public sealed partial class TableGroupStore : IGroupStore
     internal const int InlineLimit = PropertyBytes * PropertiesPerEntity;
     private const int ChunkRowsPerTransaction = 4;
     private const int MaxTransactionActions = 100;
-    private const int MaxWriteAttempts = 16;
+    // Optimistic writes retry with growing, jittered pauses: 32 concurrent POSTs to one group must all land.
+    private const int MaxWriteAttempts = 64;
 
     /// <summary>How long a deleted group's tombstone stays: longer than any view goes without a full reload.</summary>
     internal static readonly TimeSpan TombstoneRetention = TimeSpan.FromHours(1);
@@ -40,7 +41,8 @@ public sealed partial class TableGroupStore : IGroupStore
     private readonly TableClient _table;
     private readonly ILogger<TableGroupStore> _logger;
     private readonly TimeProvider _time;
-    private readonly Lazy<Task> _ensureTable;
+    private readonly bool _createTable;
+    private Task? _ensureTable;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _expiryEntriesWritten = new(StringComparer.Ordinal);
 
     public TableGroupStore(TableClient table, TableStorageOptions options, TimeProvider time, ILogger<TableGroupStore> logger)
@@ -48,7 +50,7 @@ public sealed partial class TableGroupStore : IGroupStore
         _table = table;
         _time = time;
         _logger = logger;
-        _ensureTable = new Lazy<Task>(() => options.CreateTableIfMissing ? _table.CreateIfNotExistsAsync() : Task.CompletedTask);
+        _createTable = options.CreateTableIfMissing;
     }
 
     public async Task<MetricGroup?> GetAsync(GroupingKey key, CancellationToken cancellationToken = default)
@@ -85,7 +87,12 @@ public sealed partial class TableGroupStore : IGroupStore
             catch (RequestFailedException e) when ((e.Status is 412 or 409) && attempt < MaxWriteAttempts)
             {
                 // Another writer changed the group between our read and our write: read again.
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 * attempt)), cancellationToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, Math.Min(10 * attempt, 250))), cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException e) when (e.Status is 412 or 409)
+            {
+                // Never a 500, never a false success: the client is told to retry.
+                throw new StorageUnavailableException($"Group {pk} kept changing under concurrent writes; try again.", e);
             }
             catch (Exception e) when (IsUnavailable(e))
             {
@@ -589,7 +596,25 @@ public sealed partial class TableGroupStore : IGroupStore
 
     private static DateTimeOffset? ToTime(long? ticks) => ticks is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : null;
 
-    private Task EnsureTableAsync() => _ensureTable.Value;
+    /// <summary>
+    /// Creates the table once (when configured); a failed attempt (storage down at the first request)
+    /// is not remembered, so the next request tries again. A table lost later is recreated by
+    /// <see cref="TableRecreationPolicy"/>.
+    /// </summary>
+    private Task EnsureTableAsync()
+    {
+        if (!_createTable)
+        {
+            return Task.CompletedTask;
+        }
+        var task = _ensureTable;
+        if (task is null || task.IsFaulted || task.IsCanceled)
+        {
+            task = _table.CreateIfNotExistsAsync();
+            _ensureTable = task;
+        }
+        return task;
+    }
 
     private async Task EnsureTableSafeAsync()
     {

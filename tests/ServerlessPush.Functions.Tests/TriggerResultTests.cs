@@ -25,6 +25,7 @@ public sealed class TriggerResultTests : IDisposable
         {
             // Nothing listens on port 1: storage is unreachable.
             ["Gateway:Tables:ConnectionString"] = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;",
+            ["Gateway:Access:AllowAnonymous"] = "true",
         }).Build();
         _services = new ServiceCollection()
             .AddLogging(b => b.SetMinimumLevel(LogLevel.Critical))
@@ -85,5 +86,28 @@ public sealed class TriggerResultTests : IDisposable
         var functions = ActivatorUtilities.CreateInstance<PushFunctions>(_services);
         var (status, _) = await ExecuteAsync(functions.Push(null!), "DELETE", "/metrics/job/j");
         Assert.Equal(503, status);
+    }
+
+    [Fact]
+    public async Task The_triggers_run_the_gateways_own_key_check()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Gateway:Tables:ConnectionString"] = "UseDevelopmentStorage=true",
+            ["Gateway:Access:PushKeys:0"] = "push-key",
+            ["Gateway:Access:ReadKeys:0"] = "read-key",
+        }).Build();
+        using var services = new ServiceCollection()
+            .AddLogging(b => b.SetMinimumLevel(LogLevel.Critical))
+            .AddServerlessPushGateway(configuration)
+            .BuildServiceProvider();
+        var push = ActivatorUtilities.CreateInstance<PushFunctions>(services);
+        var scrape = ActivatorUtilities.CreateInstance<ScrapeFunctions>(services);
+        var api = ActivatorUtilities.CreateInstance<ApiFunctions>(services);
+
+        Assert.Equal(401, (await ExecuteAsync(push.Push(null!), "PUT", "/metrics/job/j", "m 1\n")).Status);
+        Assert.Equal(401, (await ExecuteAsync(scrape.Scrape(null!), "GET", "/metrics")).Status);
+        Assert.Equal(401, (await ExecuteAsync(api.Metrics(null!), "GET", "/api/v1/metrics")).Status);
+        Assert.Equal(401, (await ExecuteAsync(api.Wipe(null!), "PUT", "/api/v1/admin/wipe")).Status);
     }
 }

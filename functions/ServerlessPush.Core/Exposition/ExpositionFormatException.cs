@@ -12,6 +12,9 @@ public sealed class ExpositionFormatException : Exception
         LineNumber = lineNumber;
     }
 
+    /// <summary>True when the body was refused for exceeding a size limit (a 413), not for being malformed.</summary>
+    public bool LimitExceeded { get; init; }
+
     /// <summary>1-based line of a text-format error; null for protobuf errors.</summary>
     public int? LineNumber { get; }
 }

@@ -38,9 +38,19 @@ public static class ProtobufDelimited
     /// from Go's.
     /// </remarks>
     /// <exception cref="ExpositionFormatException">The body is not a valid delimited stream.</exception>
-    public static List<MetricFamily> Read(ReadOnlySpan<byte> body)
+    public static List<MetricFamily> Read(ReadOnlySpan<byte> body) => Read(body, int.MaxValue);
+
+    /// <summary>
+    /// As <see cref="Read(ReadOnlySpan{byte})"/>, but gives up (with
+    /// <see cref="ExpositionFormatException.LimitExceeded"/>) before parsing a message that would take
+    /// the push past <paramref name="maxSeries"/> series or families: the metrics of a message are
+    /// counted on the wire first, so a body of empty metrics cannot become millions of objects.
+    /// </summary>
+    public static List<MetricFamily> Read(ReadOnlySpan<byte> body, int maxSeries)
     {
         var result = new List<MetricFamily>();
+        long series = 0;
+        var messages = 0;
         Dictionary<string, int>? indexByName = null;
         var pos = 0;
         while (pos < body.Length)
@@ -81,7 +91,13 @@ public static class ProtobufDelimited
             {
                 throw new ExpositionFormatException(UnexpectedEof);
             }
-            var family = Parse(body.Slice(pos, (int)length));
+            var message = body.Slice(pos, (int)length);
+            series += CountMetrics(message);
+            if (++messages > maxSeries || series > maxSeries)
+            {
+                throw new ExpositionFormatException($"push has more than the limit of {maxSeries} series") { LimitExceeded = true };
+            }
+            var family = Parse(message);
             pos += (int)length;
 
             indexByName ??= new Dictionary<string, int>(StringComparer.Ordinal);
@@ -149,6 +165,68 @@ public static class ProtobufDelimited
         var buffer = new ArrayBufferWriter<byte>();
         Write(buffer, families);
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// Occurrences of field 4 (<c>metric</c>) at the top level of a MetricFamily message, read from
+    /// the wire without parsing. Stops at the first malformed field (the parser then reports it).
+    /// </summary>
+    internal static int CountMetrics(ReadOnlySpan<byte> message)
+    {
+        var count = 0;
+        var pos = 0;
+        while (pos < message.Length)
+        {
+            if (!TryReadVarint(message, ref pos, out var tag))
+            {
+                return count;
+            }
+            var field = tag >> 3;
+            switch (tag & 7)
+            {
+                case 0:
+                    if (!TryReadVarint(message, ref pos, out _))
+                    {
+                        return count;
+                    }
+                    break;
+                case 1:
+                    pos += 8;
+                    break;
+                case 5:
+                    pos += 4;
+                    break;
+                case 2:
+                    if (!TryReadVarint(message, ref pos, out var length) || length > (ulong)(message.Length - pos))
+                    {
+                        return count;
+                    }
+                    pos += (int)length;
+                    if (field == 4)
+                    {
+                        count++;
+                    }
+                    break;
+                default:
+                    return count;
+            }
+        }
+        return count;
+    }
+
+    private static bool TryReadVarint(ReadOnlySpan<byte> data, ref int pos, out ulong value)
+    {
+        value = 0;
+        for (var shift = 0; shift < 64 && pos < data.Length; shift += 7)
+        {
+            var b = data[pos++];
+            value |= (ulong)(b & 0x7F) << shift;
+            if ((b & 0x80) == 0)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static MetricFamily Parse(ReadOnlySpan<byte> message)

@@ -34,9 +34,16 @@ public static class TextFormatParser
 
     public static List<MetricFamily> Parse(ReadOnlyMemory<byte> utf8) => Parse(utf8.Span);
 
-    public static List<MetricFamily> Parse(ReadOnlySpan<byte> utf8)
+    public static List<MetricFamily> Parse(ReadOnlySpan<byte> utf8) => Parse(utf8, int.MaxValue);
+
+    /// <summary>
+    /// Parses, giving up (with <see cref="ExpositionFormatException.LimitExceeded"/>) as soon as the
+    /// body creates more than <paramref name="maxSeries"/> series or families, so a large body of
+    /// tiny lines cannot build an object graph many times its own size.
+    /// </summary>
+    public static List<MetricFamily> Parse(ReadOnlySpan<byte> utf8, int maxSeries)
     {
-        var parser = new Parser(utf8);
+        var parser = new Parser(utf8, maxSeries);
         return parser.Run();
     }
 
@@ -105,8 +112,13 @@ public static class TextFormatParser
         private double _bucket;
         private readonly StringBuilder _sigBuilder = new();
 
-        public Parser(ReadOnlySpan<byte> input)
+        private readonly int _maxSeries;
+        private int _series;
+
+        public Parser(ReadOnlySpan<byte> input, int maxSeries)
         {
+            _maxSeries = maxSeries;
+            _series = 0;
             _in = input;
             _pos = 0;
             _cur = 0;
@@ -137,6 +149,17 @@ public static class TextFormatParser
 
         private readonly ExpositionFormatException Error(string message) =>
             new($"text format parsing error in line {_line}: {message}", _line);
+
+        private readonly ExpositionFormatException LimitError(string message) =>
+            new(message, _line) { LimitExceeded = true };
+
+        private void CountSeries()
+        {
+            if (++_series > _maxSeries)
+            {
+                throw LimitError($"push has more than the limit of {_maxSeries} series");
+            }
+        }
 
         private readonly ExpositionFormatException UnexpectedEnd() => Error("unexpected end of input stream");
 
@@ -682,12 +705,14 @@ public static class TextFormatParser
                 }
                 else
                 {
+                    CountSeries();
                     fam.Series.Add(key, _metric);
                     fam.Proto.Metric.Add(_metric);
                 }
             }
             else
             {
+                CountSeries();
                 fam.Proto.Metric.Add(_metric);
             }
 
@@ -819,6 +844,10 @@ public static class TextFormatParser
                 {
                     return new Resolution(family, false, false);
                 }
+            }
+            if (_families.Count >= _maxSeries)
+            {
+                throw LimitError($"push declares more than the limit of {_maxSeries} metric families");
             }
             family = new Family(name);
             _byName.Add(name, family);

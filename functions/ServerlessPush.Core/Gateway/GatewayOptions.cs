@@ -18,6 +18,9 @@ public sealed class GatewayOptions
     public TimeSpan MaxGroupTtl { get; set; } = TimeSpan.FromDays(31);
 
     public ExpiryOptions Expiry { get; set; } = new();
+
+    /// <summary>Shape limits of one push (section <c>Gateway:Limits</c>); a push over any of them is refused and nothing is stored.</summary>
+    public PushLimits Limits { get; set; } = new();
 }
 
 /// <summary>The sweep that deletes expired groups. Section <c>Gateway:Expiry</c>.</summary>

@@ -45,6 +45,8 @@ public sealed class GatewayServer : IAsyncDisposable
             ["Gateway:Tables:TableName"] = tableName,
             ["Gateway:Tables:CreateTableIfMissing"] = "true",
             ["Logging:LogLevel:Default"] = "Warning",
+            // As run-local.sh: rights without keys are open. Access tests override this.
+            ["Gateway:Access:AllowAnonymous"] = "true",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -1,0 +1,179 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ServerlessPush.Http;
+
+/// <summary>
+/// The gateway's own access check, run by every endpoint in both hosts (the Functions triggers are
+/// anonymous; the platform's keys cannot express separate rights). A key is taken from
+/// <c>Authorization: Bearer &lt;key&gt;</c>, <c>Authorization: Basic</c> (the password is the key, the
+/// user is ignored; a Basic credential with an empty password uses the user name as the key), or
+/// <c>x-functions-key</c>. Keys are compared as SHA-256 hashes with a constant-time comparison over
+/// every configured key, and are never logged.
+/// </summary>
+public sealed class AccessControl
+{
+    public const string Realm = "ServerlessPush";
+    public const string FunctionsKeyHeader = "x-functions-key";
+
+    private readonly AccessOptions _options;
+    private readonly byte[][] _push;
+    private readonly byte[][] _read;
+    private readonly byte[][] _admin;
+
+    public AccessControl(IOptions<AccessOptions> options, ILogger<AccessControl> logger)
+    {
+        _options = options.Value;
+        _push = Hashes(_options.PushKeys);
+        _read = Hashes(_options.ReadKeys);
+        _admin = Hashes(_options.AdminKeys);
+        if (!_options.AllowAnonymous && _push.Length + _read.Length + _admin.Length == 0)
+        {
+            logger.LogWarning("No access keys are configured and Gateway:Access:AllowAnonymous is off: every request except /-/healthy and /-/ready is refused (401)");
+        }
+        else if (_options.AllowAnonymous && (_push.Length == 0 || _read.Length == 0 || _admin.Length == 0))
+        {
+            logger.LogWarning("Gateway:Access:AllowAnonymous is on: rights without keys are open to anyone (push: {Push}, read: {Read}, admin: {Admin})",
+                _push.Length == 0 ? "open" : "keys", _read.Length == 0 ? "open" : "keys", _admin.Length == 0 ? "open" : "keys");
+        }
+    }
+
+    /// <summary>Whether the right is open to requests without a key (no keys of its own and anonymous access allowed).</summary>
+    public bool IsOpen(AccessRight right) => _options.AllowAnonymous && Own(right).Length == 0;
+
+    /// <summary>
+    /// Decides whether the request has <paramref name="right"/>. On failure <paramref name="failureStatus"/>
+    /// is 401 (no key, or a key the gateway does not know) or 403 (a valid key without this right).
+    /// </summary>
+    public bool TryAuthorize(HttpContext context, AccessRight right, out int failureStatus)
+    {
+        failureStatus = 0;
+        if (IsOpen(right))
+        {
+            return true;
+        }
+        var presented = PresentedKey(context.Request);
+        if (presented is null)
+        {
+            failureStatus = StatusCodes.Status401Unauthorized;
+            return false;
+        }
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes(presented), hash);
+
+        // Every list is scanned whatever matches, so the time does not tell which list or key matched.
+        var isAdmin = Matches(_admin, hash);
+        var isPush = Matches(_push, hash);
+        var isRead = Matches(_read, hash);
+        var granted = right switch
+        {
+            AccessRight.Push => isPush | isAdmin,
+            AccessRight.Read => isRead | isAdmin,
+            _ => isAdmin,
+        };
+        if (granted)
+        {
+            return true;
+        }
+        failureStatus = isAdmin | isPush | isRead ? StatusCodes.Status403Forbidden : StatusCodes.Status401Unauthorized;
+        return false;
+    }
+
+    /// <summary>
+    /// Checks the right and, when it is missing, writes the 401 (with <c>WWW-Authenticate</c>) or 403.
+    /// Returns true when the caller may go on.
+    /// </summary>
+    public async Task<bool> AuthorizeAsync(HttpContext context, AccessRight right)
+    {
+        if (TryAuthorize(context, right, out var status))
+        {
+            return true;
+        }
+        await WriteFailureAsync(context.Response, status, right).ConfigureAwait(false);
+        return false;
+    }
+
+    public static Task WriteFailureAsync(HttpResponse response, int status, AccessRight right)
+    {
+        if (status == StatusCodes.Status401Unauthorized)
+        {
+            response.Headers.WWWAuthenticate = $"Basic realm=\"{Realm}\", Bearer realm=\"{Realm}\"";
+            return Responses.ErrorAsync(response, status, "Unauthorized: a valid key is required (Authorization: Basic or Bearer, or x-functions-key)");
+        }
+        return Responses.ErrorAsync(response, status, $"Forbidden: this key does not have the {right.ToString().ToLowerInvariant()} right");
+    }
+
+    /// <summary>The key a request carries, or null. Authorization wins over x-functions-key.</summary>
+    internal static string? PresentedKey(HttpRequest request)
+    {
+        var authorization = request.Headers.Authorization.ToString();
+        if (authorization.Length > 0)
+        {
+            var space = authorization.IndexOf(' ', StringComparison.Ordinal);
+            if (space > 0)
+            {
+                var scheme = authorization.AsSpan(0, space);
+                var credential = authorization.AsSpan(space + 1).Trim();
+                if (scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase) && !credential.IsEmpty)
+                {
+                    return credential.ToString();
+                }
+                if (scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
+                {
+                    var key = FromBasic(credential);
+                    if (key is not null)
+                    {
+                        return key;
+                    }
+                }
+            }
+        }
+        var functionsKey = request.Headers[FunctionsKeyHeader].ToString();
+        return functionsKey.Length > 0 ? functionsKey : null;
+    }
+
+    private static string? FromBasic(ReadOnlySpan<char> base64)
+    {
+        if (base64.Length > 8192)
+        {
+            return null;
+        }
+        var buffer = new byte[(base64.Length * 3 / 4) + 3];
+        if (!Convert.TryFromBase64Chars(base64, buffer, out var written))
+        {
+            return null;
+        }
+        var decoded = Encoding.UTF8.GetString(buffer, 0, written);
+        var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0)
+        {
+            return null;
+        }
+        var password = decoded[(colon + 1)..];
+        var user = decoded[..colon];
+        return password.Length > 0 ? password : user.Length > 0 ? user : null;
+    }
+
+    private static bool Matches(byte[][] hashes, ReadOnlySpan<byte> presented)
+    {
+        var match = false;
+        foreach (var hash in hashes)
+        {
+            match |= CryptographicOperations.FixedTimeEquals(hash, presented);
+        }
+        return match;
+    }
+
+    private byte[][] Own(AccessRight right) => right switch
+    {
+        AccessRight.Push => _push,
+        AccessRight.Read => _read,
+        _ => _admin,
+    };
+
+    private static byte[][] Hashes(string[]? keys) =>
+        (keys ?? []).Where(k => !string.IsNullOrWhiteSpace(k)).Select(k => SHA256.HashData(Encoding.UTF8.GetBytes(k.Trim()))).ToArray();
+}
