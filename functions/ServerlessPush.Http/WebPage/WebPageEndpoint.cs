@@ -13,7 +13,7 @@ namespace ServerlessPush.Http.WebPage;
 /// Served with a strict Content-Security-Policy: scripts, styles and fetches from this origin only,
 /// no inline code, no framing.
 /// </summary>
-public sealed class WebPageEndpoint(ScrapeService scrape, TimeProvider time, ILogger<WebPageEndpoint> logger)
+public sealed class WebPageEndpoint(ScrapeService scrape, AccessControl access, TimeProvider time, ILogger<WebPageEndpoint> logger)
 {
     public const string StaticPrefix = "/static/";
 
@@ -29,6 +29,11 @@ public sealed class WebPageEndpoint(ScrapeService scrape, TimeProvider time, ILo
     public async Task PageAsync(HttpContext context)
     {
         var response = context.Response;
+        // The page lists every group: the read right, as for /metrics (a 401 makes the browser ask for the key).
+        if (!await access.AuthorizeAsync(context, AccessRight.Read).ConfigureAwait(false))
+        {
+            return;
+        }
         var query = WebPageQuery.Create(context.Request.Query["q"].FirstOrDefault(), context.Request.Query["page"].FirstOrDefault());
         List<MetricGroup> groups;
         try

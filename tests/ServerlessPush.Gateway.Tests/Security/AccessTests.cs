@@ -143,6 +143,18 @@ public sealed class AccessTests(AzuriteFixture fixture)
     }
 
     [Fact]
+    public async Task The_web_page_needs_the_read_right_and_its_assets_are_open()
+    {
+        await using var gateway = await GatewayServer.StartAsync(fixture.Azurite, Keyed);
+        var anonymous = await SendAsync(gateway, HttpMethod.Get, "/", null);
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Contains("Basic realm=\"ServerlessPush\"", string.Join(", ", anonymous.Headers.WwwAuthenticate.Select(h => h.ToString())), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(gateway, HttpMethod.Get, "/", Push1)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(gateway, HttpMethod.Get, "/", Read1, Scheme.Basic)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(gateway, HttpMethod.Get, "/static/serverlesspush.js", null)).StatusCode);
+    }
+
+    [Fact]
     public async Task An_admin_key_also_pushes_and_reads()
     {
         await using var gateway = await GatewayServer.StartAsync(fixture.Azurite, Keyed);

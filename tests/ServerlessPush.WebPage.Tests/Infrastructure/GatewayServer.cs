@@ -50,6 +50,8 @@ public sealed class GatewayServer : IAsyncDisposable
             ["Gateway:Tables:TableName"] = tableName,
             ["Gateway:Tables:CreateTableIfMissing"] = "true",
             ["Logging:LogLevel:Default"] = "Warning",
+            // As run-local.sh: rights without keys are open (access has tests of its own).
+            ["Gateway:Access:AllowAnonymous"] = "true",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
