@@ -16,7 +16,23 @@ namespace ServerlessPush.Storage.Tables;
 public sealed class TableMetricTypeIndex(TableClient table, bool createTableIfMissing = false) : IMetricTypeIndex
 {
     // The first push may register names before the store has created the table (local runs).
-    private readonly Lazy<Task> _ensureTable = new(() => createTableIfMissing ? table.CreateIfNotExistsAsync() : Task.CompletedTask);
+    // A failed attempt (storage down) is not remembered: the next call tries again.
+    private Task? _ensureTable;
+
+    private Task EnsureTableAsync()
+    {
+        if (!createTableIfMissing)
+        {
+            return Task.CompletedTask;
+        }
+        var task = _ensureTable;
+        if (task is null || task.IsFaulted || task.IsCanceled)
+        {
+            task = table.CreateIfNotExistsAsync();
+            _ensureTable = task;
+        }
+        return task;
+    }
 
     public async Task RegisterAsync(GroupingKey group, IReadOnlyCollection<(string Name, MetricType Type)> families, CancellationToken cancellationToken = default)
     {
@@ -24,7 +40,7 @@ public sealed class TableMetricTypeIndex(TableClient table, bool createTableIfMi
         var groupPk = TableKeys.GroupPartition(group);
         try
         {
-            await _ensureTable.Value.ConfigureAwait(false);
+            await EnsureTableAsync().ConfigureAwait(false);
             await Task.WhenAll(families.Select(f => table.UpsertEntityAsync(
                 new TableEntity(TableKeys.NamePartition(f.Name), TableKeys.TypeRow(PushValidator.TypeName(f.Type), groupPk)) { ["Labels"] = labels },
                 TableUpdateMode.Replace,

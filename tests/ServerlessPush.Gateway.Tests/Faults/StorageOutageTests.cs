@@ -72,7 +72,9 @@ public sealed class StorageOutageTests(ITestOutputHelper output)
         Assert.Contains("n{instance=\"\",job=\"after\"} 3", scraped, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Accepted, (await client.DeleteAsync("/metrics/job/after")).StatusCode);
 
-        Assert.Equal(HttpStatusCode.OK, (await late.Client.GetAsync("/-/ready")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await late.Client.PutAsync("/metrics/job/late", new StringContent("m 1\n"))).StatusCode);
+        var lateReady = await late.Client.GetAsync("/-/ready");
+        Assert.True(HttpStatusCode.OK == lateReady.StatusCode, "late gateway not ready: " + await lateReady.Content.ReadAsStringAsync());
+        var latePut = await late.Client.PutAsync("/metrics/job/late", new StringContent("m 1\n"));
+        Assert.True(HttpStatusCode.OK == latePut.StatusCode, "late gateway PUT: " + (int)latePut.StatusCode + " " + await latePut.Content.ReadAsStringAsync());
     }
 }
