@@ -13,7 +13,7 @@ namespace ServerlessPush.Http.WebPage;
 /// Served with a strict Content-Security-Policy: scripts, styles and fetches from this origin only,
 /// no inline code, no framing.
 /// </summary>
-public sealed class WebPageEndpoint(ScrapeService scrape, TimeProvider time, ILogger<WebPageEndpoint> logger)
+public sealed class WebPageEndpoint(ScrapeService scrape, AccessControl access, TimeProvider time, ILogger<WebPageEndpoint> logger)
 {
     public const string StaticPrefix = "/static/";
 
@@ -28,6 +28,12 @@ public sealed class WebPageEndpoint(ScrapeService scrape, TimeProvider time, ILo
 
     public async Task PageAsync(HttpContext context)
     {
+        // Reading needs the read right (a browser asks for the key through the Basic challenge);
+        // the static script and style hold nothing and stay open.
+        if (!await access.AuthorizeAsync(context, AccessRight.Read).ConfigureAwait(false))
+        {
+            return;
+        }
         var response = context.Response;
         var query = WebPageQuery.Create(context.Request.Query["q"].FirstOrDefault(), context.Request.Query["page"].FirstOrDefault());
         List<MetricGroup> groups;
