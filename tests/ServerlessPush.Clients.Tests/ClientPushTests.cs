@@ -95,7 +95,7 @@ public sealed class ClientPushTests(AzuriteFixture fixture)
         Assert.All(pushes, r => Assert.True(r.CarriesKey(PushKey), $"{client} did not send the push key: {r}"));
     }
 
-    [Theory(Skip = "needs access control (issue 5) merged")]
+    [Theory]
     [MemberData(nameof(PushClient.Names), MemberType = typeof(PushClient))]
     public async Task Without_the_key_or_with_a_wrong_key_the_push_is_refused(string client)
     {
