@@ -31,9 +31,7 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<IOptions<TableStorageOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<TableGroupStore>>()));
-        services.AddSingleton<IMetricTypeIndex>(sp => new TableMetricTypeIndex(
-            sp.GetRequiredService<TableClient>(),
-            sp.GetRequiredService<IOptions<TableStorageOptions>>().Value.CreateTableIfMissing));
+        services.AddSingleton<IMetricTypeIndex>(sp => new TableMetricTypeIndex(sp.GetRequiredService<TableClient>()));
 
         services.AddSingleton<PushService>();
         services.AddSingleton<ScrapeService>();

@@ -13,34 +13,15 @@ namespace ServerlessPush.Storage.Tables;
 /// "Groups holding this name with another type" is two key-range reads within one partition,
 /// whatever the size of the store.
 /// </summary>
-public sealed class TableMetricTypeIndex(TableClient table, bool createTableIfMissing = false) : IMetricTypeIndex
+/// <remarks>A table lost or not yet created (local runs) is created by <see cref="TableRecreationPolicy"/> in the client's pipeline.</remarks>
+public sealed class TableMetricTypeIndex(TableClient table) : IMetricTypeIndex
 {
-    // The first push may register names before the store has created the table (local runs).
-    // A failed attempt (storage down) is not remembered: the next call tries again.
-    private Task? _ensureTable;
-
-    private Task EnsureTableAsync()
-    {
-        if (!createTableIfMissing)
-        {
-            return Task.CompletedTask;
-        }
-        var task = _ensureTable;
-        if (task is null || task.IsFaulted || task.IsCanceled)
-        {
-            task = table.CreateIfNotExistsAsync();
-            _ensureTable = task;
-        }
-        return task;
-    }
-
     public async Task RegisterAsync(GroupingKey group, IReadOnlyCollection<(string Name, MetricType Type)> families, CancellationToken cancellationToken = default)
     {
         var labels = JsonSerializer.Serialize(group.Labels.Select(l => new[] { l.Key, l.Value }));
         var groupPk = TableKeys.GroupPartition(group);
         try
         {
-            await EnsureTableAsync().ConfigureAwait(false);
             await Task.WhenAll(families.Select(f => table.UpsertEntityAsync(
                 new TableEntity(TableKeys.NamePartition(f.Name), TableKeys.TypeRow(PushValidator.TypeName(f.Type), groupPk)) { ["Labels"] = labels },
                 TableUpdateMode.Replace,

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using ServerlessPush.Clients.Tests.Infrastructure;
+using ServerlessPush.Testing;
 
 namespace ServerlessPush.Clients.Tests;
 
@@ -94,7 +95,7 @@ public sealed class ClientPushTests(AzuriteFixture fixture)
         Assert.All(pushes, r => Assert.True(r.CarriesKey(PushKey), $"{client} did not send the push key: {r}"));
     }
 
-    [Theory(Skip = "needs access control (issue 5) merged")]
+    [Theory]
     [MemberData(nameof(PushClient.Names), MemberType = typeof(PushClient))]
     public async Task Without_the_key_or_with_a_wrong_key_the_push_is_refused(string client)
     {

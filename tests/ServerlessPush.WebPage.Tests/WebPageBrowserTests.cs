@@ -1,6 +1,7 @@
 using Microsoft.Playwright;
 using ServerlessPush.WebPage.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
+using ServerlessPush.Testing;
 
 namespace ServerlessPush.WebPage.Tests;
 

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using ServerlessPush.Core.Grouping;
 using ServerlessPush.Http.WebPage;
 using ServerlessPush.WebPage.Tests.Infrastructure;
+using ServerlessPush.Testing;
 
 namespace ServerlessPush.WebPage.Tests;
 

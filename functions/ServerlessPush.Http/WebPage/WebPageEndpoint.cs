@@ -28,12 +28,13 @@ public sealed class WebPageEndpoint(ScrapeService scrape, AccessControl access, 
 
     public async Task PageAsync(HttpContext context)
     {
-        var response = context.Response;
-        // The page lists every group: the read right, as for /metrics (a 401 makes the browser ask for the key).
+        // Reading needs the read right (a browser asks for the key through the Basic challenge);
+        // the static script and style hold nothing and stay open.
         if (!await access.AuthorizeAsync(context, AccessRight.Read).ConfigureAwait(false))
         {
             return;
         }
+        var response = context.Response;
         var query = WebPageQuery.Create(context.Request.Query["q"].FirstOrDefault(), context.Request.Query["page"].FirstOrDefault());
         List<MetricGroup> groups;
         try

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using ServerlessPush.Testing;
 
 namespace ServerlessPush.Clients.Tests.Infrastructure;
 

@@ -7,6 +7,7 @@ using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Storage;
 using ServerlessPush.Gateway.Tests.Infrastructure;
+using ServerlessPush.Testing;
 
 namespace ServerlessPush.Gateway.Tests.Expiry;
 

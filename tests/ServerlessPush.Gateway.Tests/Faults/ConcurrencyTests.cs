@@ -1,5 +1,6 @@
 using System.Net;
 using ServerlessPush.Gateway.Tests.Infrastructure;
+using ServerlessPush.Testing;
 
 namespace ServerlessPush.Gateway.Tests.Faults;
 

@@ -6,6 +6,7 @@ using System.Text;
 using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Metrics;
 using ServerlessPush.Gateway.Tests.Infrastructure;
+using ServerlessPush.Testing;
 
 namespace ServerlessPush.Gateway.Tests.Security;
 

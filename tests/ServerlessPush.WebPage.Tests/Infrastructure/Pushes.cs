@@ -5,6 +5,7 @@ using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Storage;
+using ServerlessPush.Testing;
 
 namespace ServerlessPush.WebPage.Tests.Infrastructure;
 

@@ -1,16 +1,14 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using ServerlessPush.Core.Storage;
 using ServerlessPush.LocalHost;
 using ServerlessPush.Storage.Tables;
-using ServerlessPush.Testing;
 
-namespace ServerlessPush.WebPage.Tests.Infrastructure;
+namespace ServerlessPush.Testing;
 
 /// <summary>
 /// The local host of the gateway, in this process, on a free loopback port, over a table of its
-/// own in the given Azurite: real HTTP, real storage. (A copy of ServerlessPush.Gateway.Tests' class.)
+/// own in the given Azurite: real HTTP, real storage.
 /// </summary>
 public sealed class GatewayServer : IAsyncDisposable
 {
@@ -32,25 +30,21 @@ public sealed class GatewayServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Copied from ServerlessPush.Gateway.Tests.
-/// Storage requests sent so far (an Azure SDK pipeline policy counts them).</summary>
+    /// <summary>Storage requests sent so far (an Azure SDK pipeline policy counts them).</summary>
     public StorageRequestCounter StorageRequests => Services.GetRequiredService<StorageRequestCounter>();
 
-    public static Task<GatewayServer> StartAsync(AzuriteServer azurite, IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null) =>
-        StartAsync(azurite.ConnectionString, settings, configure);
-
-    /// <summary>Over any storage account (or none: tests that replace IGroupStore never reach it).</summary>
-    public static async Task<GatewayServer> StartAsync(string connectionString, IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null)
+    /// <param name="tableName">Share a table with another gateway (two instances of one deployment); default: a new one.</param>
+    public static async Task<GatewayServer> StartAsync(AzuriteServer azurite, IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null, string? tableName = null)
     {
         var port = FreePort.Get();
-        var tableName = "t" + Guid.NewGuid().ToString("N")[..20];
+        tableName ??= "t" + Guid.NewGuid().ToString("N")[..20];
         var values = new Dictionary<string, string?>
         {
-            ["Gateway:Tables:ConnectionString"] = connectionString,
+            ["Gateway:Tables:ConnectionString"] = azurite.ConnectionString,
             ["Gateway:Tables:TableName"] = tableName,
             ["Gateway:Tables:CreateTableIfMissing"] = "true",
             ["Logging:LogLevel:Default"] = "Warning",
-            // As run-local.sh: rights without keys are open (access has tests of its own).
+            // As run-local.sh: rights without keys are open. Access tests override this.
             ["Gateway:Access:AllowAnonymous"] = "true",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -63,12 +57,6 @@ public sealed class GatewayServer : IAsyncDisposable
             configure?.Invoke(builder);
         });
         await app.StartAsync().ConfigureAwait(false);
-        // Create the table before the first push: the push's metric-type index write runs in parallel
-        // with the store's first read and can reach a table not yet created (TableNotFound, a 500).
-        await foreach (var _ in app.Services.GetRequiredService<IGroupStore>().ListKeysAsync().ConfigureAwait(false))
-        {
-            break;
-        }
         return new GatewayServer(app, new Uri($"http://127.0.0.1:{port}"), tableName);
     }
 
