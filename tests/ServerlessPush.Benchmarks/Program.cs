@@ -7,8 +7,8 @@ using ServerlessPush.Benchmarks;
 //   micro  BenchmarkDotNet (in process, short job): text and protobuf parsers, text renderer.
 //          Writes artifacts/benchmarks/micro.md.
 //   all    both, then artifacts/benchmarks/results.md.
-// Options (load): --put-seconds N, --clients N, --put-levels 100,1000,10000, --scrape-levels 1000,10000,50000,
-//                 --scrape-runs N, --large-series N, --out DIR
+// Options (load): --put-seconds N, --clients N, --put-levels 100,1000,10000, --scrape-levels 1000,10000,20000,50000,
+//                 --gateway-max-groups 20000, --scrape-runs N, --large-series N, --out DIR
 var command = args.Length > 0 ? args[0] : "all";
 var load = new LoadOptions();
 for (var i = 1; i < args.Length; i++)
@@ -23,6 +23,7 @@ for (var i = 1; i < args.Length; i++)
         case "--scrape-levels": load.ScrapeLevels = Ints(); break;
         case "--scrape-runs": load.ScrapeRuns = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--large-series": load.LargeSeries = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+        case "--gateway-max-groups": load.GatewayMaxGroups = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--out": load.OutputDirectory = Path.GetFullPath(Next()); break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
