@@ -28,7 +28,7 @@ public sealed class LoadOptions
     /// Levels above this are measured on the reference only: Azurite's upsert cost grows with the
     /// number of stored groups (see docs/performance.md), so filling it to 50,000 takes ~25 minutes.
     /// </summary>
-    public int GatewayMaxGroups { get; set; } = 20_000;
+    public int GatewayMaxGroups { get; set; } = 10_000;
     public int ScrapeRuns { get; set; } = 3;
     public int LargeSeries { get; set; } = 100_000;
     /// <summary>Up to this many groups the gateway is filled over HTTP (type index and all); beyond, through its store.</summary>
@@ -242,11 +242,14 @@ public sealed class LoadBenchmark(LoadOptions options)
         _ = warmup;
         var run = await PutRunAsync(baseAddress, groups, TimeSpan.FromSeconds(options.PutSeconds), trackTypeCache);
         var split = trackTypeCache
-            ? string.Create(CultureInfo.InvariantCulture, $"{LatencyRun.Percentile(run.Warm, 50):0.0} ({run.Warm.Count}) / {LatencyRun.Percentile(run.Cold, 50):0.0} ({run.Cold.Count})")
+            ? $"{P50Text(run.Warm)} ({run.Warm.Count}) / {P50Text(run.Cold)} ({run.Cold.Count})"
             : "–";
         _put.Add(groups.ToString("N0", CultureInfo.InvariantCulture), server, run.P50, run.P99, run.PerSecond, run.All.Count, run.Errors, split);
         Log($"    p50 {run.P50:0.00} ms, p99 {run.P99:0.00} ms, {run.PerSecond:0} /s, {run.All.Count} pushes, {run.Errors} errors {run.FirstError}");
     }
+
+    private static string P50Text(List<double> values) =>
+        values.Count == 0 ? "–" : LatencyRun.Percentile(values, 50).ToString("0.0", CultureInfo.InvariantCulture);
 
     /// <summary>
     /// <see cref="LoadOptions.Clients"/> clients PUT the workload body to stored groups picked at random

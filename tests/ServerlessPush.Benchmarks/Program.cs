@@ -6,9 +6,10 @@ using ServerlessPush.Benchmarks;
 //          storage requests per operation, sweep. Writes artifacts/benchmarks/load.md.
 //   micro  BenchmarkDotNet (in process, short job): text and protobuf parsers, text renderer.
 //          Writes artifacts/benchmarks/micro.md.
-//   all    both, then artifacts/benchmarks/results.md.
+//   scrape-cpu  the scrape's CPU steps without storage, in memory, at --scrape-levels.
+//   all    all three, then artifacts/benchmarks/results.md.
 // Options (load): --put-seconds N, --clients N, --put-levels 100,1000,10000, --scrape-levels 1000,10000,20000,50000,
-//                 --gateway-max-groups 20000, --scrape-runs N, --large-series N, --out DIR
+//                 --gateway-max-groups 10000, --scrape-runs N, --large-series N, --out DIR
 var command = args.Length > 0 ? args[0] : "all";
 var load = new LoadOptions();
 for (var i = 1; i < args.Length; i++)
@@ -39,11 +40,14 @@ switch (command)
     case "azurite-probe":
         Console.WriteLine(await AzuriteProbe.RunAsync(load.PutLevels.Max()));
         break;
+    case "scrape-cpu":
+        Console.WriteLine(ScrapeCpu.Run(load.ScrapeLevels));
+        break;
     case "micro":
         Console.WriteLine(MicroBenchmarks.Run(load.OutputDirectory));
         break;
     case "all":
-        var micro = MicroBenchmarks.Run(load.OutputDirectory);
+        var micro = MicroBenchmarks.Run(load.OutputDirectory) + "\n" + ScrapeCpu.Run(load.ScrapeLevels);
         var loadReport = await new LoadBenchmark(load).RunAsync();
         var all = $"## Run of {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC\n\n{machine}\n{loadReport}\n{micro}\n\nAfter the run: {Machine.LoadAverage()}\n";
         var path = Path.Combine(load.OutputDirectory, "results.md");
