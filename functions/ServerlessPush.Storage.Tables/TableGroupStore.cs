@@ -295,9 +295,10 @@ public sealed partial class TableGroupStore : IGroupStore
         {
             return null;
         }
+        var hasFailureRow = rows.Any(r => r.RowKey == TableKeys.FailureRow);
         if (head.GetBoolean("Deleted") == true)
         {
-            return new StoredPartition(null, head, chunkRows, Torn: false);
+            return new StoredPartition(null, head, chunkRows, Torn: false, hasFailureRow);
         }
         var failure = rows.FirstOrDefault(r => r.RowKey == TableKeys.FailureRow);
         var key = GroupingKey.Create(ReadLabels(head.GetString("Labels")));
@@ -329,7 +330,7 @@ public sealed partial class TableGroupStore : IGroupStore
             failure is null ? failureIfAbsent : ToTime(failure.GetInt64("FailureTicks")),
             ToTime(head.GetInt64("ExpiresTicks")),
             head.GetInt64("TtlTicks") is { } ttl ? TimeSpan.FromTicks(ttl) : null);
-        return new StoredPartition(group, head, chunkRows, Torn: false);
+        return new StoredPartition(group, head, chunkRows, Torn: false, hasFailureRow);
     }
 
     private async Task WriteHeadAsync(TableEntity head, StoredPartition? current, bool conditional, CancellationToken cancellationToken)
@@ -495,7 +496,10 @@ public sealed partial class TableGroupStore : IGroupStore
     private async Task<bool> DeleteGroupIfUnchangedAsync(string pk, StoredPartition partition, CancellationToken cancellationToken)
     {
         var others = partition.ChunkRows.Select(r => r.RowKey).ToList();
-        others.Add(TableKeys.FailureRow);
+        if (partition.HasFailureRow)
+        {
+            others.Add(TableKeys.FailureRow);
+        }
         var actions = new List<TableTransactionAction>
         {
             new(TableTransactionActionType.Delete, new TableEntity(pk, TableKeys.HeadRow), partition.Head.ETag),
@@ -647,7 +651,7 @@ public sealed partial class TableGroupStore : IGroupStore
         e);
 
     /// <summary>A group's rows; <see cref="Group"/> is null for a tombstone.</summary>
-    private sealed record StoredPartition(MetricGroup? Group, TableEntity Head, List<TableEntity> ChunkRows, bool Torn)
+    private sealed record StoredPartition(MetricGroup? Group, TableEntity Head, List<TableEntity> ChunkRows, bool Torn, bool HasFailureRow = false)
     {
         public bool IsTombstone => Group is null && !Torn;
     }
