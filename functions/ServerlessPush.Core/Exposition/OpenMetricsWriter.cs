@@ -236,32 +236,8 @@ public static class OpenMetricsWriter
         Utf8Output.Write(output, (byte)'\n');
     }
 
-    private static void WriteLabels(IBufferWriter<byte> output, IReadOnlyList<LabelPair> labels, ReadOnlySpan<byte> extraLabelName, double extraLabelValue)
-    {
-        if (labels.Count == 0 && extraLabelName.Length == 0)
-        {
-            return;
-        }
-        var separator = (byte)'{';
-        foreach (var label in labels)
-        {
-            Utf8Output.Write(output, separator);
-            Utf8Output.Write(output, label.Name);
-            Utf8Output.Write(output, "=\""u8);
-            Utf8Output.WriteEscaped(output, label.Value, escapeQuote: true);
-            Utf8Output.Write(output, (byte)'"');
-            separator = (byte)',';
-        }
-        if (extraLabelName.Length > 0)
-        {
-            Utf8Output.Write(output, separator);
-            Utf8Output.Write(output, extraLabelName);
-            Utf8Output.Write(output, "=\""u8);
-            WriteFloat(output, extraLabelValue);
-            Utf8Output.Write(output, (byte)'"');
-        }
-        Utf8Output.Write(output, (byte)'}');
-    }
+    private static void WriteLabels(IBufferWriter<byte> output, IReadOnlyList<LabelPair> labels, ReadOnlySpan<byte> extraLabelName, double extraLabelValue) =>
+        Utf8Output.WriteLabelSet(output, labels, extraLabelName, extraLabelValue, WriteFloat);
 
     /// <summary>expfmt <c>writeOpenMetricsFloat</c>: 1.0, 0.0, -1.0 special; <c>.0</c> added to integers.</summary>
     internal static int FormatFloat(double value, Span<byte> destination)

@@ -174,28 +174,7 @@ public static class TextFormatWriter
     {
         Utf8Output.Write(output, name);
         Utf8Output.Write(output, suffix);
-        if (metric.Label.Count > 0 || extraLabelName.Length > 0)
-        {
-            var separator = (byte)'{';
-            foreach (var label in metric.Label)
-            {
-                Utf8Output.Write(output, separator);
-                Utf8Output.Write(output, label.Name);
-                Utf8Output.Write(output, "=\""u8);
-                Utf8Output.WriteEscaped(output, label.Value, escapeQuote: true);
-                Utf8Output.Write(output, (byte)'"');
-                separator = (byte)',';
-            }
-            if (extraLabelName.Length > 0)
-            {
-                Utf8Output.Write(output, separator);
-                Utf8Output.Write(output, extraLabelName);
-                Utf8Output.Write(output, "=\""u8);
-                WriteFloat(output, extraLabelValue);
-                Utf8Output.Write(output, (byte)'"');
-            }
-            Utf8Output.Write(output, (byte)'}');
-        }
+        Utf8Output.WriteLabelSet(output, metric.Label, extraLabelName, extraLabelValue, WriteFloat);
         Utf8Output.Write(output, (byte)' ');
         WriteFloat(output, value);
         if (metric.HasTimestampMs)

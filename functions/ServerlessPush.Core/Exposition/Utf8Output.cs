@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using ServerlessPush.Core.Metrics;
 
 namespace ServerlessPush.Core.Exposition;
 
@@ -96,5 +97,36 @@ internal static class Utf8Output
         var span = output.GetSpan(max);
         var n = Encoding.UTF8.GetBytes(chars, span);
         output.Advance(n);
+    }
+
+    /// <summary>
+    /// <c>{name="value",…}</c> with values escaped, then the synthetic <c>le</c>/<c>quantile</c> label
+    /// last (its float written by the format's own rule); nothing when there is no label at all.
+    /// </summary>
+    public static void WriteLabelSet(IBufferWriter<byte> output, IReadOnlyList<LabelPair> labels, ReadOnlySpan<byte> extraLabelName, double extraLabelValue, Action<IBufferWriter<byte>, double> writeFloat)
+    {
+        if (labels.Count == 0 && extraLabelName.Length == 0)
+        {
+            return;
+        }
+        var separator = (byte)'{';
+        foreach (var label in labels)
+        {
+            Write(output, separator);
+            Write(output, label.Name);
+            Write(output, "=\""u8);
+            WriteEscaped(output, label.Value, escapeQuote: true);
+            Write(output, (byte)'"');
+            separator = (byte)',';
+        }
+        if (extraLabelName.Length > 0)
+        {
+            Write(output, separator);
+            Write(output, extraLabelName);
+            Write(output, "=\""u8);
+            writeFloat(output, extraLabelValue);
+            Write(output, (byte)'"');
+        }
+        Write(output, (byte)'}');
     }
 }
