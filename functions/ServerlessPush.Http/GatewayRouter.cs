@@ -5,54 +5,59 @@ using ServerlessPush.Http.WebPage;
 namespace ServerlessPush.Http;
 
 /// <summary>
-/// The reference's route table in one place, for a host that hands every request here (the local
-/// host). The Functions app routes in the host instead and calls the same endpoint classes.
+/// Dispatches a request on <see cref="GatewayRoutes"/>, as the reference's router does: unclean
+/// paths are redirected, unknown paths get <c>404 page not found</c>, other methods 405. Both hosts
+/// hand every request here; they differ only in where the path comes from (<see cref="RequestPathSource"/>).
 /// </summary>
 public sealed class GatewayRouter(PushEndpoint push, ScrapeEndpoint scrape, ApiEndpoints api, HealthEndpoints health, WebPageEndpoint webPage)
 {
-    public Task HandleAsync(HttpContext context)
+    public Task HandleAsync(HttpContext context) => HandleAsync(context, RequestPathSource.ClientTarget);
+
+    public Task HandleAsync(HttpContext context, RequestPathSource source)
     {
-        var path = RequestPath.Decoded(context);
-        var method = context.Request.Method;
+        var path = RequestPath.Resolve(context, source);
         var cleaned = PushPath.CleanPath(path);
         if (cleaned != path)
         {
             return Responses.RedirectAsync(context.Response, StatusCodes.Status301MovedPermanently, cleaned, context.Request.QueryString.Value);
         }
-        if (path.StartsWith("/metrics/", StringComparison.Ordinal))
+        var route = GatewayRoutes.Find(path);
+        if ((route is null || !route.Methods.Contains(context.Request.Method, StringComparer.OrdinalIgnoreCase))
+            && GatewayRoutes.TrailingSlashRedirect(path, context.Request.Method) is { } location)
         {
-            return push.HandleAsync(context);
+            return Responses.RedirectAsync(context.Response, StatusCodes.Status301MovedPermanently, location, context.Request.QueryString.Value);
         }
-        if (path.StartsWith("/api/v1/", StringComparison.Ordinal))
+        if (route is null)
         {
-            return api.HandleAsync(context, path["/api/v1/".Length..]);
+            return Responses.NotFoundAsync(context.Response);
         }
-        if (path.StartsWith(WebPageEndpoint.StaticPrefix, StringComparison.Ordinal))
+        if (!route.EndpointChecksMethod && !route.Methods.Contains(context.Request.Method, StringComparer.OrdinalIgnoreCase))
         {
-            var file = path[WebPageEndpoint.StaticPrefix.Length..];
-            return Only(context, "GET", c => webPage.StaticAsync(c, file));
+            return MethodNotServedAsync(context, route);
         }
-        return path switch
+        var rest = route.Match == PathMatch.Prefix ? path[route.Path.Length..] : string.Empty;
+        return route.Endpoint switch
         {
-            "/" => Only(context, "GET", webPage.PageAsync),
-            "/metrics" => Only(context, "GET", scrape.HandleAsync),
-            "/-/healthy" => Only(context, "GET", health.HealthyAsync),
-            "/-/ready" => Only(context, "GET", health.ReadyAsync),
-            _ => Responses.NotFoundAsync(context.Response),
+            GatewayEndpoint.WebPage => webPage.PageAsync(context),
+            GatewayEndpoint.WebPageStatic => webPage.StaticAsync(context, rest),
+            GatewayEndpoint.Scrape => scrape.HandleAsync(context),
+            GatewayEndpoint.Push => push.HandleAsync(context),
+            GatewayEndpoint.Api => api.HandleAsync(context, path["/api/v1/".Length..]),
+            GatewayEndpoint.Healthy => health.HealthyAsync(context),
+            GatewayEndpoint.Ready => health.ReadyAsync(context),
+            _ => throw new InvalidOperationException($"No handler for {route.Endpoint}"),
         };
     }
 
-    private static Task Only(HttpContext context, string method, Func<HttpContext, Task> handler)
+    /// <summary>As Go's router: OPTIONS lists the methods, any other method is a 405.</summary>
+    private static Task MethodNotServedAsync(HttpContext context, GatewayRoute route)
     {
-        if (context.Request.Method == method)
-        {
-            return handler(context);
-        }
+        var allow = string.Join(", ", route.Methods.Append("OPTIONS").Order(StringComparer.Ordinal));
         if (HttpMethods.IsOptions(context.Request.Method))
         {
-            context.Response.Headers.Allow = $"{method}, OPTIONS";
+            context.Response.Headers.Allow = allow;
             return Responses.EmptyAsync(context.Response, StatusCodes.Status200OK);
         }
-        return Responses.MethodNotAllowedAsync(context.Response, $"{method}, OPTIONS");
+        return Responses.MethodNotAllowedAsync(context.Response, allow);
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace ServerlessPush.Http;
 
@@ -37,10 +38,23 @@ public static class Responses
         return ErrorAsync(response, StatusCodes.Status503ServiceUnavailable, message);
     }
 
+    /// <summary>Go's http.Redirect: a GET gets a one-line HTML body pointing at the new location.</summary>
     public static Task RedirectAsync(HttpResponse response, int status, string location, string? query)
     {
+        var target = location + (string.IsNullOrEmpty(query) ? string.Empty : query);
         response.StatusCode = status;
-        response.Headers.Location = location + (string.IsNullOrEmpty(query) ? string.Empty : query);
-        return Task.CompletedTask;
+        response.Headers.Location = target;
+        var method = response.HttpContext.Request.Method;
+        if (!HttpMethods.IsGet(method) && !HttpMethods.IsHead(method))
+        {
+            return Task.CompletedTask;
+        }
+        response.ContentType = "text/html; charset=utf-8";
+        if (HttpMethods.IsHead(method))
+        {
+            return Task.CompletedTask;
+        }
+        var text = ReasonPhrases.GetReasonPhrase(status);
+        return response.WriteAsync($"<a href=\"{System.Net.WebUtility.HtmlEncode(target)}\">{text}</a>.\n\n");
     }
 }

@@ -48,43 +48,67 @@ public sealed class TriggerResultTests : IDisposable
         return (context.Response.StatusCode, await new StreamReader(context.Response.Body).ReadToEndAsync());
     }
 
+    private HttpFunctions Functions(IServiceProvider? services = null) => ActivatorUtilities.CreateInstance<HttpFunctions>(services ?? _services);
+
     [Fact]
     public async Task Healthy_answers_200_OK()
     {
-        var functions = ActivatorUtilities.CreateInstance<HealthFunctions>(_services);
-        var (status, body) = await ExecuteAsync(functions.Healthy(null!), "GET", "/-/healthy");
+        var (status, body) = await ExecuteAsync(Functions().Healthy(null!), "GET", "/-/healthy");
         Assert.Equal((200, "OK"), (status, body));
     }
 
     [Fact]
     public async Task Ready_answers_503_when_storage_is_unreachable()
     {
-        var functions = ActivatorUtilities.CreateInstance<HealthFunctions>(_services);
-        var (status, _) = await ExecuteAsync(functions.Ready(null!), "GET", "/-/ready");
+        var (status, _) = await ExecuteAsync(Functions().Ready(null!), "GET", "/-/ready");
         Assert.Equal(503, status);
     }
 
     [Fact]
     public async Task A_bad_push_path_is_a_400_with_the_reason()
     {
-        var functions = ActivatorUtilities.CreateInstance<PushFunctions>(_services);
-        var (status, body) = await ExecuteAsync(functions.Push(null!), "PUT", "/metrics/job/j/instance", "m 1\n");
+        var (status, body) = await ExecuteAsync(Functions().Push(null!), "PUT", "/metrics/job/j/instance", "m 1\n");
         Assert.Equal((400, "odd number of components in label string \"/instance\"\n"), (status, body));
+    }
+
+    [Fact]
+    public async Task An_encoded_slash_the_host_forwarded_splits_label_components_as_in_the_reference()
+    {
+        // The host's Kestrel keeps %2F encoded and its forwarder escapes the '%' again; the worker's
+        // decoded path then holds the three characters "%2F" (see RequestPathSource).
+        var (status, body) = await ExecuteAsync(Functions().Push(null!), "PUT", "/metrics/job/enc/l/a%2Fb", "m 1\n");
+        Assert.Equal((400, "odd number of components in label string \"/l/a/b\"\n"), (status, body));
+    }
+
+    [Theory]
+    [InlineData("GET", "/metrics/job/x", 405, "Method Not Allowed\n")]
+    [InlineData("PATCH", "/metrics/job/x", 405, "Method Not Allowed\n")]
+    [InlineData("GET", "/api/v1/admin/wipe", 405, "Method Not Allowed\n")]
+    [InlineData("POST", "/-/healthy", 405, "Method Not Allowed\n")]
+    [InlineData("HEAD", "/metrics", 405, "Method Not Allowed\n")]
+    [InlineData("GET", "/no/such/path", 404, "404 page not found\n")]
+    [InlineData("GET", "/metrics/", 301, "<a href=\"/metrics\">Moved Permanently</a>.\n\n")]
+    public async Task Whatever_function_the_host_picks_the_answer_is_the_routers(string method, string path, int expectedStatus, string expectedBody)
+    {
+        // The host sends these to the catch-all, or to a function whose route ignores the trailing slash.
+        foreach (var result in new[] { Functions().Fallback(null!), Functions().Scrape(null!) })
+        {
+            var (status, body) = await ExecuteAsync(result, method, path);
+            Assert.Equal((expectedStatus, expectedBody), (status, body));
+        }
     }
 
     [Fact]
     public async Task A_push_with_storage_unreachable_is_a_503_never_a_200()
     {
-        var functions = ActivatorUtilities.CreateInstance<PushFunctions>(_services);
-        var (status, _) = await ExecuteAsync(functions.Push(null!), "PUT", "/metrics/job/j", "m 1\n");
+        var (status, _) = await ExecuteAsync(Functions().Push(null!), "PUT", "/metrics/job/j", "m 1\n");
         Assert.Equal(503, status);
     }
 
     [Fact]
     public async Task A_delete_answers_202_or_503_never_204()
     {
-        var functions = ActivatorUtilities.CreateInstance<PushFunctions>(_services);
-        var (status, _) = await ExecuteAsync(functions.Push(null!), "DELETE", "/metrics/job/j");
+        var (status, _) = await ExecuteAsync(Functions().Push(null!), "DELETE", "/metrics/job/j");
         Assert.Equal(503, status);
     }
 
@@ -101,13 +125,11 @@ public sealed class TriggerResultTests : IDisposable
             .AddLogging(b => b.SetMinimumLevel(LogLevel.Critical))
             .AddServerlessPushGateway(configuration)
             .BuildServiceProvider();
-        var push = ActivatorUtilities.CreateInstance<PushFunctions>(services);
-        var scrape = ActivatorUtilities.CreateInstance<ScrapeFunctions>(services);
-        var api = ActivatorUtilities.CreateInstance<ApiFunctions>(services);
+        var functions = Functions(services);
 
-        Assert.Equal(401, (await ExecuteAsync(push.Push(null!), "PUT", "/metrics/job/j", "m 1\n")).Status);
-        Assert.Equal(401, (await ExecuteAsync(scrape.Scrape(null!), "GET", "/metrics")).Status);
-        Assert.Equal(401, (await ExecuteAsync(api.Metrics(null!), "GET", "/api/v1/metrics")).Status);
-        Assert.Equal(401, (await ExecuteAsync(api.Wipe(null!), "PUT", "/api/v1/admin/wipe")).Status);
+        Assert.Equal(401, (await ExecuteAsync(functions.Push(null!), "PUT", "/metrics/job/j", "m 1\n")).Status);
+        Assert.Equal(401, (await ExecuteAsync(functions.Scrape(null!), "GET", "/metrics")).Status);
+        Assert.Equal(401, (await ExecuteAsync(functions.ApiMetrics(null!), "GET", "/api/v1/metrics")).Status);
+        Assert.Equal(401, (await ExecuteAsync(functions.ApiWipe(null!), "PUT", "/api/v1/admin/wipe")).Status);
     }
 }

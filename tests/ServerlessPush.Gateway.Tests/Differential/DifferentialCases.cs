@@ -248,6 +248,9 @@ public static class DifferentialCases
         c["plus stays literal"] = [Put(J + "/a/b+c", "m 1\n")];
         c["GET and PATCH on a push path"] = [Get(J), new DiffRequest("PATCH", J, Encoding.UTF8.GetBytes("m 1\n")), new DiffRequest("HEAD", J)];
         c["OPTIONS and HEAD"] = [new DiffRequest("OPTIONS", J), new DiffRequest("HEAD", "/metrics"), new DiffRequest("POST", "/metrics", Encoding.UTF8.GetBytes("m 1\n"))];
+        c["wrong methods on fixed routes"] = [Get("/api/v1/admin/wipe"), Delete("/api/v1/admin/wipe"), new DiffRequest("POST", "/-/healthy"), new DiffRequest("PUT", "/-/ready"), Delete("/metrics")];
+        c["trailing slash on fixed routes"] = [Get("/metrics/"), Get("/-/healthy/"), Get("/-/ready/"), new DiffRequest("POST", "/-/healthy/"), Put("/metrics/", "m 1\n"), Get("/static"), Get("/metrics/?x=1")];
+        c["encoded percent stays literal"] = [Put(J + "/a/x%252Fy", "m 1\n"), Put(J + "/b/50%25", "m 1\n")];
         c["unknown paths"] = [Get("/index.html"), Put("/metrics/jobs/j", "m 1\n"), Put("/metric/job/j", "m 1\n")];
         c["DELETE of a missing group"] = [Delete("/metrics/job/nothing/here/x")];
         c["DELETE is exact, not a prefix"] = [Put(J, "m 1\n"), Put(J + "/instance/i", "m 1\n"), Delete(J), Delete(J + "/instance/other")];
