@@ -17,9 +17,9 @@ namespace ServerlessPush.Storage.Tables;
 /// <item><c>failure</c>: the last failure time, a row of its own so that a blind PUT keeps it.</item>
 /// <item><c>chunk|version|n</c>: families of groups too large for one entity, written before the head flips.</item>
 /// </list>
-/// A deleted group leaves a tombstone head for <see cref="TombstoneRetention"/>, so that every
-/// instance's scrape view (refreshed with only the rows changed since its last scrape) learns of
-/// the deletion; the expiry sweep removes tombstones like expired groups.
+/// A deleted group leaves a tombstone head for <see cref="TombstoneRetention"/>; the expiry sweep
+/// removes tombstones like expired groups. Every change to a group rewrites its head (a new ETag):
+/// the scrape view relies on that to find what changed (TableGroupStore.View.cs).
 /// A PUT of an ordinary group is one upsert. A POST reads the partition and writes with the head's
 /// ETag, retrying when another writer won.
 /// </summary>
@@ -443,8 +443,8 @@ public sealed partial class TableGroupStore : IGroupStore
             var others = rows.Where(r => r.RowKey is not (TableKeys.HeadRow or TableKeys.FailureRow)).Select(r => r.RowKey).ToList();
             try
             {
-                // The failure row is emptied, not deleted: views refreshed by changed rows would not
-                // see a deletion, and would give a re-created group the old failure time.
+                // The failure row is emptied in the same transaction, so a re-created group starts
+                // without the old failure time.
                 var failure = rows.Any(r => r.RowKey == TableKeys.FailureRow)
                     ? [new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(pk, TableKeys.FailureRow))]
                     : Array.Empty<TableTransactionAction>();

@@ -63,6 +63,30 @@ public sealed class AzuriteServerTests(AzuriteFixture fixture) : IClassFixture<A
         Assert.Empty(tables);
         await RoundTripAsync(server, "faults");
     }
+
+    [Theory]
+    [InlineData(-30)]
+    [InlineData(30)]
+    public async Task A_clock_offset_shifts_Azurite_time_and_survives_a_restart(int seconds)
+    {
+        var offset = TimeSpan.FromSeconds(seconds);
+        await using var server = await AzuriteServer.StartAsync(clockOffset: offset);
+        Assert.Equal(offset, server.ClockOffset);
+        for (var run = 0; run < 2; run++)
+        {
+            var tables = Client(server);
+            await tables.CreateTableIfNotExistsAsync("clock");
+            var client = tables.GetTableClient("clock");
+            var before = DateTimeOffset.UtcNow;
+            var response = await client.UpsertEntityAsync(new TableEntity("pk", "rk"));
+            var after = DateTimeOffset.UtcNow;
+            var stamped = (await client.GetEntityAsync<TableEntity>("pk", "rk")).Value.Timestamp!.Value;
+            // Timestamp and Date both come from Azurite's (shifted) clock; Date has whole seconds.
+            Assert.InRange(stamped, before + offset - TimeSpan.FromSeconds(1), after + offset + TimeSpan.FromSeconds(1));
+            Assert.InRange(response.Headers.Date!.Value, before + offset - TimeSpan.FromSeconds(2), after + offset + TimeSpan.FromSeconds(1));
+            await server.RestartAsync();
+        }
+    }
 }
 
 file static class AsyncEnumerableExtensions

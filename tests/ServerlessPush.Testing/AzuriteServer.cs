@@ -9,6 +9,9 @@ namespace ServerlessPush.Testing;
 /// --disableProductStyleUrl</c> (see <see cref="RepoPaths"/> for where it is looked up).
 /// <see cref="StopAsync"/> and <see cref="RestartAsync"/> simulate storage going away and coming back on
 /// the same endpoint; data is in memory, so it is gone after a restart.
+/// With a <c>clockOffset</c>, Azurite runs with its clock shifted (its <c>Timestamp</c>s, ETags and
+/// <c>Date</c> headers): node loads a small preload script, written to a temp folder, that shifts
+/// <c>Date</c> in that process only. Nothing else on the machine sees the shift.
 /// </remarks>
 public sealed class AzuriteServer : IDisposable, IAsyncDisposable
 {
@@ -23,16 +26,22 @@ public sealed class AzuriteServer : IDisposable, IAsyncDisposable
     private readonly string _executable;
     private readonly TimeSpan _startTimeout;
     private readonly Action<string>? _onOutput;
+    private readonly string? _clockPreload;
     private ManagedProcess? _process;
     private string _lastOutput = "";
 
-    private AzuriteServer(string executable, int port, TimeSpan startTimeout, Action<string>? onOutput)
+    private AzuriteServer(string executable, int port, TimeSpan startTimeout, Action<string>? onOutput, TimeSpan clockOffset)
     {
         _executable = executable;
         Port = port;
         _startTimeout = startTimeout;
         _onOutput = onOutput;
+        ClockOffset = clockOffset;
+        _clockPreload = clockOffset == TimeSpan.Zero ? null : WriteClockPreload(clockOffset);
     }
+
+    /// <summary>How far Azurite's clock is from the machine's (positive: ahead).</summary>
+    public TimeSpan ClockOffset { get; }
 
     public int Port { get; }
 
@@ -52,12 +61,13 @@ public sealed class AzuriteServer : IDisposable, IAsyncDisposable
     public string Output => _process?.Output ?? _lastOutput;
 
     /// <summary>Starts Azurite on a free port (or <paramref name="port"/>) and waits until it accepts connections.</summary>
+    /// <param name="clockOffset">Shifts Azurite's clock by this much (kept across <see cref="RestartAsync"/>).</param>
     /// <exception cref="ToolNotFoundException">azurite-table is not installed (run npm ci).</exception>
     public static async Task<AzuriteServer> StartAsync(int? port = null, TimeSpan? startTimeout = null,
-        Action<string>? onOutput = null, CancellationToken cancellationToken = default)
+        Action<string>? onOutput = null, TimeSpan clockOffset = default, CancellationToken cancellationToken = default)
     {
         var server = new AzuriteServer(RepoPaths.NodeTool("azurite-table"), port ?? FreePort.Get(),
-            startTimeout ?? DefaultStartTimeout, onOutput);
+            startTimeout ?? DefaultStartTimeout, onOutput, clockOffset);
         await server.StartProcessAsync(cancellationToken).ConfigureAwait(false);
         return server;
     }
@@ -81,6 +91,13 @@ public sealed class AzuriteServer : IDisposable, IAsyncDisposable
             // In-memory mode writes nothing, but keep any stray file out of the repo.
             WorkingDirectory = Path.GetTempPath(),
             OnOutput = _onOutput,
+            Environment = _clockPreload is null
+                ? new Dictionary<string, string?>()
+                : new Dictionary<string, string?>
+                {
+                    // azurite-table is a node script (#!/usr/bin/env node), so node reads NODE_OPTIONS.
+                    ["NODE_OPTIONS"] = (System.Environment.GetEnvironmentVariable("NODE_OPTIONS") + $" --require \"{_clockPreload}\"").Trim(),
+                },
         });
         try
         {
@@ -113,14 +130,61 @@ public sealed class AzuriteServer : IDisposable, IAsyncDisposable
         await StartProcessAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A preload for node that replaces <c>Date</c> by one running <paramref name="offset"/> off:
+    /// <c>new Date()</c>, <c>Date()</c> and <c>Date.now()</c> are shifted; dates built from a value are not.
+    /// </summary>
+    private static string WriteClockPreload(TimeSpan offset)
+    {
+        var folder = Directory.CreateTempSubdirectory("azurite-clock-");
+        var path = Path.Combine(folder.FullName, "shift-clock.js");
+        var ms = ((long)offset.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        File.WriteAllText(path, $$"""
+            'use strict';
+            const offsetMs = {{ms}};
+            const RealDate = Date;
+            function ShiftedDate(...args) {
+              if (!new.target) { return new RealDate(RealDate.now() + offsetMs).toString(); }
+              return args.length === 0 ? new RealDate(RealDate.now() + offsetMs) : new RealDate(...args);
+            }
+            ShiftedDate.prototype = RealDate.prototype;
+            ShiftedDate.now = () => RealDate.now() + offsetMs;
+            ShiftedDate.parse = RealDate.parse;
+            ShiftedDate.UTC = RealDate.UTC;
+            globalThis.Date = ShiftedDate;
+
+            """);
+        return path;
+    }
+
+    private void DeleteClockPreload()
+    {
+        if (_clockPreload is not null && Path.GetDirectoryName(_clockPreload) is { } folder)
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A temp folder left behind is harmless.
+            }
+        }
+    }
+
     public void Dispose()
     {
         var process = _process;
         _process = null;
         process?.Dispose();
+        DeleteClockPreload();
     }
 
-    public ValueTask DisposeAsync() => new(StopAsync());
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        DeleteClockPreload();
+    }
 
     public override string ToString() => $"Azurite table service at {TableEndpoint}";
 }
