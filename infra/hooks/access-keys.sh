@@ -27,10 +27,9 @@ load_settings() {
   group=${AZURE_RESOURCE_GROUP:-}
   [ -n "$vault" ] && [ -n "$app" ] && [ -n "$group" ] ||
     fail "Set GATEWAY_VAULT_NAME, AZURE_FUNCTION_APP_NAME and AZURE_RESOURCE_GROUP (azd sets them; see README.md, Deploy to Azure)."
-  subscription=${AZURE_SUBSCRIPTION_ID:-}
-  if [ -z "$subscription" ]; then
-    subscription=$(az account show --query id --output tsv) || fail "az account show failed: run az login."
-  fi
+  # Fails fast when az is not signed in, rather than after the retries below.
+  signed_in=$(az account show --query id --output tsv) || fail "The Azure CLI is not signed in: run az login."
+  subscription=${AZURE_SUBSCRIPTION_ID:-$signed_in}
   app_id="/subscriptions/$subscription/resourceGroups/$group/providers/Microsoft.Web/sites/$app"
 
   umask 077

@@ -45,7 +45,10 @@ public sealed partial class HookScriptTests(InfraFixture infra) : IDisposable
         }
     }
 
-    private async Task<(int ExitCode, string Output)> RunAsync(string script, params string[] arguments)
+    private Task<(int ExitCode, string Output)> RunAsync(string script, params string[] arguments) =>
+        RunAsync(script, new Dictionary<string, string>(), arguments);
+
+    private async Task<(int ExitCode, string Output)> RunAsync(string script, IReadOnlyDictionary<string, string> environment, string[] arguments)
     {
         var startInfo = new ProcessStartInfo("/bin/sh")
         {
@@ -69,6 +72,10 @@ public sealed partial class HookScriptTests(InfraFixture infra) : IDisposable
         startInfo.Environment["AZURE_RESOURCE_GROUP"] = "rg-test";
         startInfo.Environment["PUSHGW_HOOK_ATTEMPTS"] = "3";
         startInfo.Environment["PUSHGW_HOOK_DELAY_SECONDS"] = "0";
+        foreach (var (name, value) in environment)
+        {
+            startInfo.Environment[name] = value;
+        }
 
         using var process = Process.Start(startInfo)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -171,6 +178,20 @@ public sealed partial class HookScriptTests(InfraFixture infra) : IDisposable
         Assert.NotEqual(0, exitCode);
         Assert.Contains("Key Vault Secrets Officer", output, StringComparison.Ordinal);
         Assert.Empty(Secrets());
+    }
+
+    [Fact]
+    public async Task Fails_at_once_when_az_is_not_signed_in()
+    {
+        Arrange();
+        File.WriteAllText(Path.Combine(State, "signed-out"), "");
+
+        // azd always passes the subscription, so the sign-in check must not depend on needing it.
+        var (exitCode, output) = await RunAsync("postprovision.sh", new Dictionary<string, string> { ["AZURE_SUBSCRIPTION_ID"] = "00000000-0000-0000-0000-0000000000aa" }, []);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("az login", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(Calls(), c => c.StartsWith("keyvault", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -6,6 +6,7 @@
 #   forbidden   number of `keyvault secret list` calls to refuse first (a role not applied yet)
 #   unresolved  number of reference refreshes that report SecretNotFound first
 #   references  the secret names the app's Key Vault references point to, one a line
+#   signed-out  present: az is not signed in
 set -eu
 state=${FAKE_AZ_STATE:?}
 mkdir -p "$state/secrets"
@@ -34,6 +35,10 @@ option() { # option NAME ARGS... -> the value after NAME
 
 case "$1 $2" in
   "account show")
+    if [ -f "$state/signed-out" ]; then
+      echo "ERROR: Please run 'az login' to setup account." >&2
+      exit 1
+    fi
     echo 00000000-0000-0000-0000-0000000000aa
     ;;
   "keyvault secret")
