@@ -1,6 +1,8 @@
 // ServerlessPush on Azure: a Prometheus Pushgateway as a Flex Consumption function app, with its
-// groups in Table Storage, reached through a user-assigned managed identity. No keys anywhere:
-// the storage account refuses shared keys and Application Insights refuses instrumentation keys.
+// groups in Table Storage, reached through a user-assigned managed identity. No platform keys: the
+// storage account refuses shared keys and Application Insights refuses instrumentation keys. The
+// gateway's own access keys live in Key Vault only; infra/hooks/postprovision.sh creates them once
+// (azure.yaml runs it after `azd provision`), and the app reads them through Key Vault references.
 //
 //   azd up                                   (azure.yaml; azd sets AZURE_ENV_NAME/AZURE_LOCATION)
 //   az deployment group create -g <rg> -f infra/main.bicep -p infra/main.bicepparam
@@ -46,12 +48,36 @@ param expirySchedule string = '0 */5 * * * *'
 @maxValue(730)
 param logRetentionInDays int = 30
 
+@description('Object ID of the user or service principal that deploys (azd sets AZURE_PRINCIPAL_ID). Gets Key Vault Secrets Officer on the vault, to create, read and rotate the access keys. Empty: no such role.')
+param deployerPrincipalId string = ''
+
+@description('Purge protection on the Key Vault. Off: `azd down --purge` removes the vault and its name can be reused at once. On: cannot be turned off, and the name stays taken until the 90-day retention ends.')
+param keyVaultPurgeProtection bool = false
+
 var resourceToken = toLower(uniqueString(resourceGroup().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
   application: 'serverlesspush'
 }
 var functionAppName = 'func-pushgw-${resourceToken}'
+
+// The secrets that hold the access keys, created by infra/hooks/postprovision.sh (the tests check
+// that it uses these names). Two per right: clients use `current`; `previous` keeps the old key valid
+// during a rotation (docs/access.md) and otherwise holds a random key that nobody is given.
+var accessKeySecretNames = {
+  push: {
+    current: 'gateway-push-key'
+    previous: 'gateway-push-key-previous'
+  }
+  read: {
+    current: 'gateway-read-key'
+    previous: 'gateway-read-key-previous'
+  }
+  admin: {
+    current: 'gateway-admin-key'
+    previous: 'gateway-admin-key-previous'
+  }
+}
 
 module identity 'modules/identity.bicep' = {
   name: 'identity'
@@ -84,6 +110,16 @@ module storage 'modules/storage.bicep' = {
   }
 }
 
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  params: {
+    name: 'kv-pushgw-${resourceToken}'
+    location: location
+    tags: tags
+    purgeProtection: keyVaultPurgeProtection
+  }
+}
+
 module rbac 'modules/rbac.bicep' = {
   name: 'rbac'
   params: {
@@ -92,12 +128,14 @@ module rbac 'modules/rbac.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     principalId: identity.outputs.principalId
     identityId: identity.outputs.id
+    keyVaultName: keyVault.outputs.name
+    deployerPrincipalId: deployerPrincipalId
   }
 }
 
 module functionApp 'modules/functionapp.bicep' = {
   name: 'functionapp'
-  // The host reaches storage as soon as the app exists: grant the roles first.
+  // The host reaches storage, and the platform the vault, as soon as the app exists: grant the roles first.
   dependsOn: [
     rbac
   ]
@@ -119,6 +157,8 @@ module functionApp 'modules/functionapp.bicep' = {
     alwaysReadyInstanceCount: alwaysReadyInstanceCount
     groupTtl: groupTtl
     expirySchedule: expirySchedule
+    keyVaultUri: keyVault.outputs.vaultUri
+    accessKeySecretNames: accessKeySecretNames
   }
 }
 
@@ -130,3 +170,6 @@ output GATEWAY_URL string = 'https://${functionApp.outputs.defaultHostName}'
 
 @description('URL Prometheus scrapes.')
 output SCRAPE_URL string = 'https://${functionApp.outputs.defaultHostName}/metrics'
+
+@description('Name of the Key Vault that holds the access keys (read them with az keyvault secret show).')
+output GATEWAY_VAULT_NAME string = keyVault.outputs.name

@@ -1,4 +1,4 @@
-// Parameters for infra/main.bicep. No secrets here. azd sets AZURE_ENV_NAME (and the other
+// Parameters for infra/main.bicep. No secrets here. azd sets AZURE_ENV_NAME and AZURE_PRINCIPAL_ID (and the other
 // variables below can be set with `azd env set NAME value`); with `az deployment group create`,
 // export them in the shell or accept the defaults.
 using 'main.bicep'
@@ -18,3 +18,8 @@ param alwaysReadyInstanceCount = int(readEnvironmentVariable('PUSHGW_ALWAYS_READ
 param groupTtl = readEnvironmentVariable('PUSHGW_GROUP_TTL', '')
 
 param expirySchedule = readEnvironmentVariable('PUSHGW_EXPIRY_SCHEDULE', '0 */5 * * * *')
+
+// The deployer's object ID (azd sets it; with az: `az ad signed-in-user show --query id -o tsv`).
+param deployerPrincipalId = readEnvironmentVariable('AZURE_PRINCIPAL_ID', '')
+
+param keyVaultPurgeProtection = readEnvironmentVariable('PUSHGW_KEY_VAULT_PURGE_PROTECTION', 'false') == 'true'

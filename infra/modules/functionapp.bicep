@@ -58,6 +58,12 @@ param groupTtl string
 @description('Gateway__Expiry__Schedule: NCRONTAB (6 fields, UTC) of the expiry timer.')
 param expirySchedule string
 
+@description('Data-plane URI of the Key Vault that holds the access keys, ending with a slash.')
+param keyVaultUri string
+
+@description('Per right (push, read, admin), the names of the two secrets that hold its keys: { current, previous }. Clients use current; previous keeps the old key valid during a rotation.')
+param accessKeySecretNames object
+
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
@@ -75,6 +81,25 @@ resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
     reserved: true
   }
 }
+
+// The gateway's access keys (AccessOptions, section Gateway:Access), two per right, as Key Vault
+// references without a version (the trailing slash ends the URI with an empty version): the app reads
+// the latest version, so a rotation needs no redeploy. The platform resolves them with
+// keyVaultReferenceIdentity; the values never enter the template.
+var accessKeySettings = flatten(map([
+  { list: 'PushKeys', secrets: accessKeySecretNames.push }
+  { list: 'ReadKeys', secrets: accessKeySecretNames.read }
+  { list: 'AdminKeys', secrets: accessKeySecretNames.admin }
+], right => [
+  {
+    name: 'Gateway__Access__${right.list}__0'
+    value: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${right.secrets.current}/)'
+  }
+  {
+    name: 'Gateway__Access__${right.list}__1'
+    value: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${right.secrets.previous}/)'
+  }
+]))
 
 // Optional settings are left out when empty, so the app's own defaults apply.
 var optionalSettings = empty(groupTtl) ? [] : [
@@ -100,6 +125,8 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
     httpsOnly: true
     clientCertEnabled: false
     publicNetworkAccess: 'Enabled'
+    // Key Vault references resolve with the user-assigned identity (the default is a system-assigned one, which this app has not).
+    keyVaultReferenceIdentity: identityId
     functionAppConfig: {
       deployment: {
         storage: {
@@ -184,6 +211,7 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
             value: expirySchedule
           }
         ],
+        accessKeySettings,
         optionalSettings
       )
     }

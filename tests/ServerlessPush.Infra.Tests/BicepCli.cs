@@ -8,7 +8,7 @@ internal static class BicepCli
 {
     /// <summary>Environment variables that <c>main.bicepparam</c> reads; cleared so a developer's shell or azd
     /// environment cannot change what the tests see.</summary>
-    private static readonly string[] ParamEnvironmentPrefixes = ["AZURE_ENV_NAME", "PUSHGW_"];
+    private static readonly string[] ParamEnvironmentPrefixes = ["AZURE_ENV_NAME", "AZURE_PRINCIPAL_ID", "PUSHGW_"];
 
     public static string ExecutablePath { get; } = FindExecutable();
 

@@ -27,7 +27,12 @@ public sealed class InfraFixture : IAsyncLifetime
         ["PUSHGW_GROUP_TTL"] = "1.00:00:00",
         ["PUSHGW_EXPIRY_SCHEDULE"] = "0 0 * * * *",
         ["PUSHGW_TABLE_NAME"] = "groupsprod",
+        ["PUSHGW_KEY_VAULT_PURGE_PROTECTION"] = "true",
+        ["AZURE_PRINCIPAL_ID"] = DeployerPrincipalId,
     };
+
+    /// <summary>The deployer's object ID in <see cref="Overrides"/> (azd sets AZURE_PRINCIPAL_ID to the signed-in principal's).</summary>
+    public const string DeployerPrincipalId = "5d3f0b8e-7c41-4a2e-9f6d-2b8c1e0a4f93";
 
     private readonly string _root = Path.Combine(Path.GetTempPath(), "serverlesspush-infra-tests-" + Guid.NewGuid().ToString("N")[..8]);
 

@@ -47,10 +47,10 @@ public sealed class ParametersAndOutputsTests(InfraFixture infra)
     }
 
     [Fact]
-    public void Outputs_are_the_urls_and_the_app_name()
+    public void Outputs_are_the_urls_the_app_name_and_the_vault_name()
     {
         var outputs = infra.Arm.GetProperty("outputs").EnumerateObject().ToList();
-        Assert.Equal(["AZURE_FUNCTION_APP_NAME", "GATEWAY_URL", "SCRAPE_URL"], outputs.Select(o => o.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["AZURE_FUNCTION_APP_NAME", "GATEWAY_URL", "GATEWAY_VAULT_NAME", "SCRAPE_URL"], outputs.Select(o => o.Name).Order(StringComparer.Ordinal));
 
         var site = infra.Snapshot.Site;
         var host = $"reference('{Snapshot.Id(site)}', '{site.GetProperty("apiVersion").GetString()}').defaultHostName";

@@ -28,6 +28,8 @@ public sealed class Snapshot(JsonElement root)
 
     public JsonElement AppInsights => Single("Microsoft.Insights/components");
 
+    public JsonElement KeyVault => Single("Microsoft.KeyVault/vaults");
+
     /// <summary>The function app's settings, name → value, in declaration order.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> AppSettings =>
     [
