@@ -41,9 +41,11 @@ internal readonly struct SeriesIdentity(string family, Metric metric) : IEquatab
     public override int GetHashCode()
     {
         var hash = Add(14695981039346656037UL, _family);
-        foreach (var label in _metric.Label)
+        var labels = _metric.Label;
+        // Indexed: the repeated field's enumerator is an allocation per series.
+        for (var i = 0; i < labels.Count; i++)
         {
-            hash = Add(Add(hash, label.Name), label.Value);
+            hash = Add(Add(hash, labels[i].Name), labels[i].Value);
         }
         return (int)(hash ^ (hash >> 32));
     }
