@@ -21,7 +21,10 @@ namespace ServerlessPush.Storage.Tables;
 /// removes tombstones like expired groups. Every change to a group rewrites its head (a new ETag):
 /// the scrape view relies on that to find what changed (TableGroupStore.View.cs).
 /// A PUT of an ordinary group is one upsert. A POST reads the partition and writes with the head's
-/// ETag, retrying when another writer won.
+/// ETag, retrying when another writer won; so does a PUT of a group whose partition key is hashed
+/// (<see cref="TableKeys.IsHashed"/>), which must first learn whose partition it is.
+/// Reads and writes by key check the head's labels against the key, as a hashed key could be
+/// another group's (<see cref="EnsureFreeFor"/>).
 /// </summary>
 public sealed partial class TableGroupStore : IGroupStore
 {
@@ -56,15 +59,20 @@ public sealed partial class TableGroupStore : IGroupStore
     public async Task<MetricGroup?> GetAsync(GroupingKey key, CancellationToken cancellationToken = default)
     {
         var partition = await ReadPartitionAsync(TableKeys.GroupPartition(key), cancellationToken).ConfigureAwait(false);
-        return partition?.Group;
+        // A partition holding another group's labels (a hashed key shared) holds nothing of this group.
+        return partition?.Group is { } group && group.Key.Equals(key) ? group : null;
     }
 
     public async Task WriteAsync(GroupingKey key, GroupMutation mutation, CancellationToken cancellationToken = default)
     {
         var pk = TableKeys.GroupPartition(key);
+        // A hashed partition may be another group's: it is written only with the ETag of a head read
+        // and found to be this group's (or with an insert, if there was none).
+        var conditional = mutation.NeedsCurrent || TableKeys.IsHashed(pk);
         for (var attempt = 1; ; attempt++)
         {
-            var current = mutation.NeedsCurrent ? await ReadPartitionAsync(pk, cancellationToken).ConfigureAwait(false) : null;
+            var current = conditional ? await ReadPartitionAsync(pk, cancellationToken).ConfigureAwait(false) : null;
+            EnsureFreeFor(current, key, pk);
             var content = mutation.Apply(current?.Group);
             var (bytes, encoding) = GroupPayloadCodec.Encode(content.Families);
             try
@@ -74,12 +82,13 @@ public sealed partial class TableGroupStore : IGroupStore
                 if (bytes.Length <= InlineLimit && (current is null || current.ChunkRows.Count == 0))
                 {
                     var head = NewHead(pk, key, content, encoding, bytes, version: null, chunks: 0);
-                    await WriteHeadAsync(head, mutation.NeedsCurrent ? current : null, mutation.NeedsCurrent, cancellationToken).ConfigureAwait(false);
+                    await WriteHeadAsync(head, current, conditional, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
                     // Large groups, or replacing one: the old chunk rows must be known to be removed.
                     current ??= await ReadPartitionAsync(pk, cancellationToken).ConfigureAwait(false);
+                    EnsureFreeFor(current, key, pk);
                     await WriteLargeAsync(pk, key, content, encoding, bytes, current, cancellationToken).ConfigureAwait(false);
                 }
                 return;
@@ -111,8 +120,8 @@ public sealed partial class TableGroupStore : IGroupStore
             {
                 // A rejected push never creates a group, nor revives a deleted one: record only on a
                 // live head, and only if it is still the head read (else read again).
-                var head = await _table.GetEntityIfExistsAsync<TableEntity>(pk, TableKeys.HeadRow, ["Deleted"], cancellationToken).ConfigureAwait(false);
-                if (!head.HasValue || head.Value!.GetBoolean("Deleted") == true)
+                var head = await _table.GetEntityIfExistsAsync<TableEntity>(pk, TableKeys.HeadRow, ["Deleted", "Labels"], cancellationToken).ConfigureAwait(false);
+                if (!head.HasValue || head.Value!.GetBoolean("Deleted") == true || !LabelsOf(head.Value).Equals(key))
                 {
                     return;
                 }
@@ -147,7 +156,7 @@ public sealed partial class TableGroupStore : IGroupStore
         var pk = TableKeys.GroupPartition(key);
         try
         {
-            await DeletePartitionAsync(pk, cancellationToken).ConfigureAwait(false);
+            await DeletePartitionAsync(pk, key, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (IsUnavailable(e))
         {
@@ -224,13 +233,14 @@ public sealed partial class TableGroupStore : IGroupStore
             else if (partition?.Group?.ExpiresAt is { } renewed && TableKeys.ExpiryPartition(renewed) == entry[0])
             {
                 // Renewed within the same bucket (the entry was not rewritten): keep the entry, with the new time.
-                await _table.UpsertEntityAsync(ExpiryEntry(pk, candidate.Key, renewed), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                // The group's own labels: after a hashed key's race the entry may name the loser.
+                await _table.UpsertEntityAsync(ExpiryEntry(pk, partition.Group.Key, renewed), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
                 return false;
             }
             else if (partition?.Group?.ExpiresAt is { } later)
             {
                 // Renewed into a later bucket: make sure that bucket has the entry, then drop this one.
-                await _table.UpsertEntityAsync(ExpiryEntry(pk, candidate.Key, later), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                await _table.UpsertEntityAsync(ExpiryEntry(pk, partition.Group.Key, later), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
             }
             await _table.DeleteEntityAsync(entry[0], entry[1], ETag.All, cancellationToken).ConfigureAwait(false);
             return deleted;
@@ -415,9 +425,10 @@ public sealed partial class TableGroupStore : IGroupStore
 
     /// <summary>
     /// Turns the head into a tombstone and removes the other rows, in one transaction (so readers see
-    /// the group or nothing). A group that does not exist gets no tombstone.
+    /// the group or nothing). A group that does not exist gets no tombstone, nor does a partition
+    /// that holds another group's labels.
     /// </summary>
-    private async Task DeletePartitionAsync(string pk, CancellationToken cancellationToken)
+    private async Task DeletePartitionAsync(string pk, GroupingKey key, CancellationToken cancellationToken)
     {
         await EnsureTableSafeAsync().ConfigureAwait(false);
         for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
@@ -428,7 +439,7 @@ public sealed partial class TableGroupStore : IGroupStore
                 rows.Add(row);
             }
             var head = rows.FirstOrDefault(r => r.RowKey == TableKeys.HeadRow);
-            if (head is null || head.GetBoolean("Deleted") == true)
+            if (head is null || head.GetBoolean("Deleted") == true || !LabelsOf(head).Equals(key))
             {
                 return;
             }
@@ -438,7 +449,6 @@ public sealed partial class TableGroupStore : IGroupStore
                 ["Deleted"] = true,
                 ["ExpiresTicks"] = (_time.GetUtcNow() + TombstoneRetention).UtcTicks,
             };
-            var key = GroupingKey.Create(ReadLabels(head.GetString("Labels")));
             await RecordExpiryAsync(pk, key, _time.GetUtcNow() + TombstoneRetention, cancellationToken).ConfigureAwait(false);
             var others = rows.Where(r => r.RowKey is not (TableKeys.HeadRow or TableKeys.FailureRow)).Select(r => r.RowKey).ToList();
             try
@@ -591,6 +601,26 @@ public sealed partial class TableGroupStore : IGroupStore
         }
         return buffer.ToArray();
     }
+
+    /// <summary>
+    /// Throws unless the partition read is free for <paramref name="key"/>: absent, a tombstone (its
+    /// group is deleted), or that very group. Only a hashed partition key can be shared, which takes
+    /// a SHA-256 collision. The write is refused, before anything of it is stored, as storage
+    /// unavailable (503): the contract's one failure a client can act on, and never a false 2xx, a
+    /// 500, or another group overwritten. Giving the second group a partition of its own (probing
+    /// for a free key) would make every reader follow the probe chain, for a case that never occurs;
+    /// a distinct 409 would need a new error in the contract for the same case.
+    /// </summary>
+    private static void EnsureFreeFor(StoredPartition? current, GroupingKey key, string pk)
+    {
+        if (current?.Group is { } held && !held.Key.Equals(key))
+        {
+            // The other group's labels stay out of the answer: the pusher may have no right to read them.
+            throw new StorageUnavailableException($"Group {key} cannot be stored: its hashed partition key {pk} is held by another group.");
+        }
+    }
+
+    internal static GroupingKey LabelsOf(TableEntity head) => GroupingKey.Create(ReadLabels(head.GetString("Labels")));
 
     private static string WriteLabels(GroupingKey key) =>
         JsonSerializer.Serialize(key.Labels.Select(l => new[] { l.Key, l.Value }));

@@ -6,9 +6,11 @@ namespace ServerlessPush.Storage.Tables;
 
 /// <summary>
 /// Partition and row keys. Label text can hold every character Table keys forbid (<c>/ \ # ?</c>,
-/// control characters), so keys are base64url of the canonical grouping key; past
-/// <see cref="MaxReadableKey"/> characters a SHA-256 stands in, and the head row keeps the labels.
-/// Prefixes keep the kinds of partitions apart in the one table.
+/// control characters), so keys are base64url of the UTF-8 of an injective string (the job, or
+/// <see cref="GroupingKey.Canonical"/> of the other labels); distinct groups get distinct keys.
+/// Past the readable length a SHA-256 stands in (<c>~&lt;hex&gt;</c>, '~' is not base64url): such a key
+/// is injective only because the rows keep the full labels (metric name) and every reader checks
+/// them (<see cref="IsHashed"/>). Prefixes keep the kinds of partitions apart in the one table.
 /// </summary>
 public static class TableKeys
 {
@@ -30,13 +32,21 @@ public static class TableKeys
     /// <summary>Chunk rows of large groups: <c>chunk|&lt;version&gt;|&lt;index&gt;</c>; they sort before the head.</summary>
     public const string ChunkPrefix = "chunk|";
 
-    // Azurite rejects keys over 512 characters; Azure allows 1 KiB. Job part plus the rest stay below both.
+    // Azurite rejects keys over 512 characters; Azure allows 1 KiB. Job part plus the rest stay below
+    // both, also inside an index row key (<TYPE>|<group partition>).
     private const int MaxReadableKey = 300;
     private const int MaxReadableJob = 180;
+    private const int MaxReadableName = 400;
+
+    private const char HashedMark = '~';
+
+    // Strict: text that is not well-formed would otherwise encode like U+FFFD and share its key.
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>
     /// <c>g&lt;job&gt;.&lt;other labels&gt;</c>: the job first, so all groups of one job are one key range
-    /// (delete by job reads only that job's groups).
+    /// (delete by job reads only that job's groups). Neither encoded part contains '.', so the first
+    /// '.' splits a key back into its two parts.
     /// </summary>
     public static string GroupPartition(GroupingKey key) =>
         JobPrefix(key.Job) + Encode(key.With(GroupingKey.JobLabel, null).Canonical, MaxReadableKey);
@@ -53,7 +63,14 @@ public static class TableKeys
         return ExpiryPrefix + new DateTime(ticks, DateTimeKind.Utc).ToString("yyyyMMddHHmm", System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    public static string NamePartition(string metricName) => NamePrefix + Encode(metricName, MaxReadableKey);
+    /// <summary>The index partition of one metric name; hashed past 300 bytes of name (index rows keep the name).</summary>
+    public static string NamePartition(string metricName) => NamePrefix + Encode(metricName, MaxReadableName);
+
+    /// <summary>
+    /// Whether a key holds a SHA-256 in place of some text: then another group (name) could share
+    /// it, and only the labels (name) in its rows say whose it is.
+    /// </summary>
+    public static bool IsHashed(string partition) => partition.Contains(HashedMark, StringComparison.Ordinal);
 
     public static string ChunkRow(string version, int index) => $"{ChunkPrefix}{version}|{index:D5}";
 
@@ -62,10 +79,10 @@ public static class TableKeys
 
     private static string Encode(string text, int maxReadable)
     {
-        var bytes = Encoding.UTF8.GetBytes(text);
+        var bytes = Utf8.GetBytes(text);
         var encoded = Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         return encoded.Length <= maxReadable
             ? encoded
-            : "~" + Convert.ToHexStringLower(SHA256.HashData(bytes));
+            : HashedMark + Convert.ToHexStringLower(SHA256.HashData(bytes));
     }
 }

@@ -11,7 +11,8 @@ namespace ServerlessPush.Storage.Tables;
 /// <summary>
 /// The metric-name index in the same table: partition <c>n&lt;name&gt;</c>, row <c>&lt;TYPE&gt;|&lt;group partition&gt;</c>.
 /// "Groups holding this name with another type" is two key-range reads within one partition,
-/// whatever the size of the store.
+/// whatever the size of the store. Rows keep the group's labels and the metric name: where either
+/// key is hashed (<see cref="TableKeys.IsHashed"/>) they, not the key, say whose row it is.
 /// </summary>
 /// <remarks>A table lost or not yet created (local runs) is created by <see cref="TableRecreationPolicy"/> in the client's pipeline.</remarks>
 public sealed class TableMetricTypeIndex(TableClient table) : IMetricTypeIndex
@@ -22,9 +23,15 @@ public sealed class TableMetricTypeIndex(TableClient table) : IMetricTypeIndex
         var groupPk = TableKeys.GroupPartition(group);
         try
         {
-            await Task.WhenAll(families.Select(f => table.UpsertEntityAsync(
-                new TableEntity(TableKeys.NamePartition(f.Name), TableKeys.TypeRow(PushValidator.TypeName(f.Type), groupPk)) { ["Labels"] = labels },
-                TableUpdateMode.Replace,
+            // Rows are the first thing a push writes: a push whose hashed key is taken by another
+            // group (or name) is refused here, before it replaces that group's rows.
+            if (TableKeys.IsHashed(groupPk))
+            {
+                await EnsureGroupFreeAsync(groupPk, group, cancellationToken).ConfigureAwait(false);
+            }
+            await Task.WhenAll(families.Select(f => RegisterOneAsync(
+                new TableEntity(TableKeys.NamePartition(f.Name), TableKeys.TypeRow(PushValidator.TypeName(f.Type), groupPk)) { ["Labels"] = labels, ["Name"] = f.Name },
+                f.Name,
                 cancellationToken))).ConfigureAwait(false);
         }
         catch (Exception e) when (TableGroupStore.IsUnavailable(e))
@@ -71,6 +78,29 @@ public sealed class TableMetricTypeIndex(TableClient table) : IMetricTypeIndex
         }
     }
 
+    private async Task RegisterOneAsync(TableEntity row, string name, CancellationToken cancellationToken)
+    {
+        if (TableKeys.IsHashed(row.PartitionKey))
+        {
+            var existing = await table.GetEntityIfExistsAsync<TableEntity>(row.PartitionKey, row.RowKey, ["Name"], cancellationToken).ConfigureAwait(false);
+            if (existing.HasValue && existing.Value!.GetString("Name") is { } other && other != name)
+            {
+                throw new StorageUnavailableException($"Metric name {name} cannot be stored: its hashed index key is held by another name.");
+            }
+        }
+        await table.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Refuses (as <see cref="TableGroupStore"/> does) a group whose hashed partition holds another live group.</summary>
+    private async Task EnsureGroupFreeAsync(string groupPk, GroupingKey group, CancellationToken cancellationToken)
+    {
+        var head = await table.GetEntityIfExistsAsync<TableEntity>(groupPk, TableKeys.HeadRow, ["Labels", "Deleted"], cancellationToken).ConfigureAwait(false);
+        if (head.HasValue && head.Value!.GetBoolean("Deleted") != true && !TableGroupStore.LabelsOf(head.Value).Equals(group))
+        {
+            throw new StorageUnavailableException($"Group {group} cannot be stored: its hashed partition key {groupPk} is held by another group.");
+        }
+    }
+
     private async Task<List<TypeRegistration>> FirstRowsAsync(string filter, string name, string ownPk, int limit, CancellationToken cancellationToken)
     {
         var found = new List<TypeRegistration>();
@@ -79,8 +109,9 @@ public sealed class TableMetricTypeIndex(TableClient table) : IMetricTypeIndex
         {
             var separator = row.RowKey.IndexOf('|');
             var groupPk = row.RowKey[(separator + 1)..];
-            if (groupPk == ownPk)
+            if (groupPk == ownPk || (TableKeys.IsHashed(row.PartitionKey) && row.GetString("Name") != name))
             {
+                // Our own group, or a row of another name that shares the hashed name partition.
                 continue;
             }
             var type = ParseType(row.RowKey[..separator]);

@@ -84,13 +84,13 @@ public static class PushValidator
         }
     }
 
-    /// <summary>Identity of a series: name plus sorted label pairs.</summary>
+    /// <summary>Identity of a series: name plus sorted label pairs, length-prefixed (injective, <see cref="LengthPrefixed"/>).</summary>
     public static string SeriesSignature(string name, Metric metric)
     {
-        var sb = new StringBuilder(name);
+        var sb = new StringBuilder().AppendField(name);
         foreach (var label in metric.Label)
         {
-            sb.Append('\u00FF').Append(label.Name).Append('\u00FF').Append(label.Value);
+            sb.AppendField(label.Name).AppendField(label.Value);
         }
         return sb.ToString();
     }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ServerlessPush.Core.Exposition;
+using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Metrics;
 using ServerlessPush.Core.Storage;
 
@@ -18,7 +19,7 @@ public sealed class ScrapeService(IGroupStore store, IOptions<GatewayOptions> op
     {
         var now = time.GetUtcNow();
         var types = new Dictionary<string, MetricType>(StringComparer.Ordinal);
-        var seen = new HashSet<ulong>();
+        var seen = new HashSet<SeriesIdentity>();
         var families = new List<MetricFamily>();
         await foreach (var group in store.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -64,17 +65,17 @@ public sealed class ScrapeService(IGroupStore store, IOptions<GatewayOptions> op
                 groups.Add(group);
             }
         }
-        groups.Sort((a, b) => string.CompareOrdinal(a.Key.Canonical, b.Key.Canonical));
+        groups.Sort((a, b) => GroupingKey.ReferenceOrder.Compare(a.Key, b.Key));
         return groups;
     }
 
-    private MetricFamily WithoutDuplicates(MetricFamily family, HashSet<ulong> seen, MetricGroup group)
+    private MetricFamily WithoutDuplicates(MetricFamily family, HashSet<SeriesIdentity> seen, MetricGroup group)
     {
         List<Metric>? kept = null;
         for (var i = 0; i < family.Metric.Count; i++)
         {
             var metric = family.Metric[i];
-            if (seen.Add(SeriesHash(family.Name, metric)))
+            if (seen.Add(new SeriesIdentity(family.Name, metric)))
             {
                 kept?.Add(metric);
                 continue;
@@ -93,26 +94,5 @@ public sealed class ScrapeService(IGroupStore store, IOptions<GatewayOptions> op
         }
         copy.Metric.AddRange(kept);
         return copy;
-    }
-
-    /// <summary>64-bit FNV-1a over name and labels: identity of a series without allocating a string.</summary>
-    private static ulong SeriesHash(string name, Metric metric)
-    {
-        var hash = 14695981039346656037UL;
-        void Add(string s)
-        {
-            foreach (var c in s)
-            {
-                hash = (hash ^ c) * 1099511628211UL;
-            }
-            hash = (hash ^ 0xFFFF) * 1099511628211UL;
-        }
-        Add(name);
-        foreach (var label in metric.Label)
-        {
-            Add(label.Name);
-            Add(label.Value);
-        }
-        return hash;
     }
 }

@@ -1,10 +1,12 @@
 using System.Text;
+using ServerlessPush.Core.Exposition;
 
 namespace ServerlessPush.Core.Grouping;
 
 /// <summary>
 /// The labels that identify one group: <c>job</c> plus the path labels, sorted by name.
 /// Two keys are equal when their label sets are equal, whatever order a client sent them in.
+/// Label text is well-formed Unicode: every source of it decodes UTF-8 (the URL path, base64 values).
 /// </summary>
 public sealed class GroupingKey : IEquatable<GroupingKey>
 {
@@ -25,10 +27,18 @@ public sealed class GroupingKey : IEquatable<GroupingKey>
     public string Job => Get(JobLabel) ?? string.Empty;
 
     /// <summary>
-    /// The reference's key string: <c>name 0xFF value 0xFF …</c> over the sorted labels
-    /// (it joins with the byte 0xFF; U+00FF stands in for it here and never occurs alone in UTF-8 text).
+    /// The key as one string, injective: <c>&lt;length&gt;:&lt;name&gt;&lt;length&gt;:&lt;value&gt;…</c> over the
+    /// sorted labels (<see cref="LengthPrefixed"/>), so distinct label sets give distinct strings.
+    /// (The reference joins with the byte 0xFF, which UTF-8 never contains; a .NET string has no such
+    /// character: U+00FF and U+FFFF are ordinary text that label values may hold.)
     /// </summary>
     public string Canonical { get; }
+
+    /// <summary>
+    /// Orders keys as the reference orders its groups: by the bytes of <c>name 0xFF value 0xFF …</c>,
+    /// in which the separator sorts after every byte of UTF-8 text.
+    /// </summary>
+    public static IComparer<GroupingKey> ReferenceOrder { get; } = Comparer<GroupingKey>.Create(CompareAsReference);
 
     public static GroupingKey Create(IEnumerable<KeyValuePair<string, string>> labels)
     {
@@ -89,14 +99,50 @@ public sealed class GroupingKey : IEquatable<GroupingKey>
     private static string BuildCanonical(KeyValuePair<string, string>[] sorted)
     {
         var sb = new StringBuilder();
-        for (var i = 0; i < sorted.Length; i++)
+        foreach (var (name, value) in sorted)
         {
-            if (i > 0)
-            {
-                sb.Append('\u00FF');
-            }
-            sb.Append(sorted[i].Key).Append('\u00FF').Append(sorted[i].Value);
+            sb.AppendField(name).AppendField(value);
         }
         return sb.ToString();
     }
+
+    private static int CompareAsReference(GroupingKey? x, GroupingKey? y)
+    {
+        if (ReferenceEquals(x, y))
+        {
+            return 0;
+        }
+        if (x is null || y is null)
+        {
+            return x is null ? -1 : 1;
+        }
+        // The parts name, value, name, value … of both keys, side by side.
+        var xParts = 2 * x._labels.Length;
+        var yParts = 2 * y._labels.Length;
+        for (var i = 0; i < Math.Min(xParts, yParts); i++)
+        {
+            var s = Part(x._labels, i);
+            var t = Part(y._labels, i);
+            var common = s.AsSpan().CommonPrefixLength(t);
+            if (common == s.Length && common == t.Length)
+            {
+                continue;
+            }
+            if (common < s.Length && common < t.Length)
+            {
+                return Utf8Ordinal.Instance.Compare(s, t);
+            }
+            // One part is a prefix of the other. After it the shorter one's key goes on with the
+            // separator 0xFF (above every text byte), or ends if this was its last part.
+            var xIsShorter = common == s.Length;
+            var shorterEnds = i == (xIsShorter ? xParts : yParts) - 1;
+            var shorterSorts = shorterEnds ? -1 : 1;
+            return xIsShorter ? shorterSorts : -shorterSorts;
+        }
+        // Equal as far as both go: the key that ends first sorts first.
+        return xParts.CompareTo(yParts);
+    }
+
+    private static string Part(KeyValuePair<string, string>[] labels, int index) =>
+        index % 2 == 0 ? labels[index / 2].Key : labels[index / 2].Value;
 }

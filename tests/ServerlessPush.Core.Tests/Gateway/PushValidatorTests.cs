@@ -37,6 +37,16 @@ public class PushValidatorTests
     }
 
     [Fact]
+    public void Series_whose_labels_join_to_the_same_text_are_not_duplicates()
+    {
+        // The signature once joined with U+00FF: {a="1",b="2"} and {a="1ÿbÿ2"} were "the same series".
+        var families = new List<MetricFamily> { Gauge("foo", ("a", "1"), ("b", "2")) };
+        families[0].Metric.Add(Gauge("foo", ("a", "1\u00FFb\u00FF2")).Metric[0].Clone());
+        Assert.Null(PushValidator.ValidateAndSanitise(GroupingKey.ForJob("q"), families));
+        Assert.Equal(2, families[0].Metric.Count);
+    }
+
+    [Fact]
     public void Series_that_become_equal_after_sanitising_are_duplicates()
     {
         var family = Gauge("foo", ("job", "a"));

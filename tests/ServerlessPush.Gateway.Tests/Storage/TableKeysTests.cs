@@ -1,0 +1,132 @@
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using ServerlessPush.Core.Grouping;
+using ServerlessPush.Storage.Tables;
+
+namespace ServerlessPush.Gateway.Tests.Storage;
+
+/// <summary>
+/// Table keys are injective: distinct groups get distinct partitions, distinct metric names distinct
+/// index partitions, and every group's partition lies in its own job's key range and in no other's.
+/// Label text is built from the pieces that break naive encodings, and from long runs that push a key
+/// past the readable length into its SHA-256 form.
+/// </summary>
+public sealed class TableKeysTests
+{
+    private const int AzuriteMaxKey = 512;
+
+    private static readonly string Long = new('x', 160);
+
+    private static readonly Gen<string> Text =
+        from count in Gen.Choose(0, 4)
+        from pieces in Gen.Elements("", "a", "1", ":", "1:", ".", "~", "/", "\u00FF", "\uFFFF", "é", "\U0001F600", Long).ListOf(count)
+        select string.Concat(pieces);
+
+    private static readonly Gen<Dictionary<string, string>> LabelSets =
+        from job in Text.Where(j => j.Length > 0)
+        from count in Gen.Choose(0, 3)
+        from others in (from name in Gen.Elements("a", "b", "instance") from value in Text select (name, value)).ListOf(count)
+        select Set(others.Prepend(("job", job)));
+
+    /// <summary>A label set, and the same labels joined with the reference's separator and cut at other separators.</summary>
+    private static readonly Gen<(Dictionary<string, string> Original, Dictionary<string, string> Recut)> JoinedAlike =
+        from original in LabelSets
+        let tokens = string.Join('\u00FF', GroupingKey.Create(original).Labels.SelectMany(l => new[] { l.Key, l.Value })).Split('\u00FF')
+        from cuts in Gen.Elements(true, false).ListOf(tokens.Length - 1)
+        select (original, Recut(tokens, cuts.ToArray()));
+
+    private static Dictionary<string, string> Recut(string[] tokens, bool[] cuts)
+    {
+        if (cuts.Count(c => c) % 2 == 0)
+        {
+            cuts[0] = !cuts[0];
+        }
+        var fields = new List<string> { tokens[0] };
+        for (var i = 1; i < tokens.Length; i++)
+        {
+            if (cuts[i - 1])
+            {
+                fields.Add(tokens[i]);
+            }
+            else
+            {
+                fields[^1] += "\u00FF" + tokens[i];
+            }
+        }
+        return Set(fields.Chunk(2).Select(p => (p[0], p[1])));
+    }
+
+    private static Dictionary<string, string> Set(IEnumerable<(string Name, string Value)> labels)
+    {
+        var set = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in labels)
+        {
+            set[name] = value;
+        }
+        return set;
+    }
+
+    private static GroupingKey Key(Dictionary<string, string> set) => GroupingKey.Create(set);
+
+    private static bool SameSet(Dictionary<string, string> x, Dictionary<string, string> y) =>
+        x.Count == y.Count && x.All(p => y.TryGetValue(p.Key, out var v) && v == p.Value);
+
+    [Fact]
+    public void A_value_holding_the_reference_separator_gets_a_partition_of_its_own()
+    {
+        // Issue 12, item 1: /metrics/job/j/a/1/b/2 and /metrics/job/j/a/1%C3%BFb%C3%BF2 shared one.
+        Assert.NotEqual(
+            TableKeys.GroupPartition(GroupingKey.ForJob("j", ("a", "1"), ("b", "2"))),
+            TableKeys.GroupPartition(GroupingKey.ForJob("j", ("a", "1\u00FFb\u00FF2"))));
+    }
+
+    [Property(MaxTest = 3000)]
+    public Property Distinct_groups_never_share_a_partition() =>
+        Prop.ForAll(LabelSets.ToArbitrary(), LabelSets.ToArbitrary(), (x, y) =>
+            SameSet(x, y) == (TableKeys.GroupPartition(Key(x)) == TableKeys.GroupPartition(Key(y))));
+
+    [Property(MaxTest = 3000)]
+    public Property Groups_whose_labels_join_alike_never_share_a_partition() =>
+        Prop.ForAll(JoinedAlike.ToArbitrary(), pair =>
+            SameSet(pair.Original, pair.Recut) == (TableKeys.GroupPartition(Key(pair.Original)) == TableKeys.GroupPartition(Key(pair.Recut))));
+
+    [Property(MaxTest = 3000)]
+    public Property A_partition_lies_in_its_own_jobs_range_only() =>
+        Prop.ForAll(LabelSets.ToArbitrary(), Text.Where(j => j.Length > 0).ToArbitrary(), (set, otherJob) =>
+        {
+            var pk = TableKeys.GroupPartition(Key(set));
+            static bool InRange(string pk, string job) =>
+                string.CompareOrdinal(pk, TableKeys.JobPrefix(job)) >= 0 && string.CompareOrdinal(pk, TableKeys.JobRangeEnd(job)) < 0;
+            return InRange(pk, set["job"]) && (otherJob == set["job"] || !InRange(pk, otherJob));
+        });
+
+    [Property(MaxTest = 3000)]
+    public Property Keys_fit_Azurite_and_are_hashed_only_when_long() =>
+        Prop.ForAll(LabelSets.ToArbitrary(), set =>
+        {
+            var pk = TableKeys.GroupPartition(Key(set));
+            var textBytes = set.Sum(p => System.Text.Encoding.UTF8.GetByteCount(p.Key + p.Value));
+            return pk.Length <= AzuriteMaxKey
+                && TableKeys.TypeRow("GAUGEHISTOGRAM", pk).Length <= AzuriteMaxKey
+                && (textBytes < 130 ? !TableKeys.IsHashed(pk) : true)
+                && (textBytes > 400 ? TableKeys.IsHashed(pk) : true);
+        });
+
+    [Property(MaxTest = 2000)]
+    public Property Distinct_metric_names_never_share_an_index_partition() =>
+        Prop.ForAll(Text.ToArbitrary(), Text.ToArbitrary(), (x, y) =>
+            (x == y) == (TableKeys.NamePartition(x) == TableKeys.NamePartition(y))
+            && TableKeys.NamePartition(x).Length <= AzuriteMaxKey);
+
+    [Fact]
+    public void Two_long_keys_that_share_a_long_prefix_are_hashed_apart()
+    {
+        var a = TableKeys.GroupPartition(GroupingKey.ForJob("j", ("a", new string('v', 400) + "1")));
+        var b = TableKeys.GroupPartition(GroupingKey.ForJob("j", ("a", new string('v', 400) + "2")));
+        Assert.True(TableKeys.IsHashed(a));
+        Assert.NotEqual(a, b);
+        Assert.StartsWith(TableKeys.JobPrefix("j"), a);
+        Assert.StartsWith(TableKeys.JobPrefix("j"), b);
+    }
+}
