@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace ServerlessPush.Http;
 
@@ -37,10 +38,36 @@ public static class Responses
         return ErrorAsync(response, StatusCodes.Status503ServiceUnavailable, message);
     }
 
-    public static Task RedirectAsync(HttpResponse response, int status, string location, string? query)
+    /// <summary>
+    /// Go's <c>http.Redirect</c> to a cleaned path: <c>Location</c> escaped (<see cref="RedirectLocation"/>),
+    /// and for GET the same small HTML body (GET and HEAD get its Content-Type).
+    /// </summary>
+    /// <param name="path">The decoded target path; it is escaped here.</param>
+    public static Task RedirectAsync(HttpResponse response, int status, string path, string? query)
     {
+        var location = RedirectLocation.Build(path, query);
         response.StatusCode = status;
-        response.Headers.Location = location + (string.IsNullOrEmpty(query) ? string.Empty : query);
-        return Task.CompletedTask;
+        response.Headers.Location = location;
+        var method = response.HttpContext.Request.Method;
+        if (!HttpMethods.IsGet(method) && !HttpMethods.IsHead(method))
+        {
+            return Task.CompletedTask;
+        }
+        response.ContentType = "text/html; charset=utf-8";
+        if (HttpMethods.IsHead(method))
+        {
+            return Task.CompletedTask;
+        }
+        var body = System.Text.Encoding.UTF8.GetBytes($"<a href=\"{HtmlEscape(location)}\">{ReasonPhrases.GetReasonPhrase(status)}</a>.\n\n");
+        response.ContentLength = body.Length;
+        return response.Body.WriteAsync(body).AsTask();
     }
+
+    /// <summary>Go's html.EscapeString, as http.Redirect uses it.</summary>
+    private static string HtmlEscape(string text) => text
+        .Replace("&", "&amp;", StringComparison.Ordinal)
+        .Replace("'", "&#39;", StringComparison.Ordinal)
+        .Replace("<", "&lt;", StringComparison.Ordinal)
+        .Replace(">", "&gt;", StringComparison.Ordinal)
+        .Replace("\"", "&#34;", StringComparison.Ordinal);
 }
