@@ -85,7 +85,9 @@ done
 # Azurite's public development account key (documented by Microsoft; not a secret).
 export Gateway__Tables__ConnectionString="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:${AZURITE_PORT}/devstoreaccount1;"
 export Gateway__Tables__CreateTableIfMissing=true
+# No keys locally: push and read open, and admin (wipe, delete by job) asked for explicitly.
 export Gateway__Access__AllowAnonymous=true
+export Gateway__Access__AllowAnonymousAdmin=true
 
 echo "run-local.sh: starting gateway on http://127.0.0.1:$GATEWAY_PORT" >&2
 # In the background + wait, so INT/TERM reach this script's trap at once and are forwarded.

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace ServerlessPush.Http;
@@ -24,25 +23,72 @@ public sealed class AccessControl
     private readonly byte[][] _read;
     private readonly byte[][] _admin;
 
-    public AccessControl(IOptions<AccessOptions> options, ILogger<AccessControl> logger)
+    public AccessControl(IOptions<AccessOptions> options)
     {
         _options = options.Value;
         _push = Hashes(_options.PushKeys);
         _read = Hashes(_options.ReadKeys);
         _admin = Hashes(_options.AdminKeys);
-        if (!_options.AllowAnonymous && _push.Length + _read.Length + _admin.Length == 0)
-        {
-            logger.LogWarning("No access keys are configured and Gateway:Access:AllowAnonymous is off: every request except /-/healthy and /-/ready is refused (401)");
-        }
-        else if (_options.AllowAnonymous && (_push.Length == 0 || _read.Length == 0 || _admin.Length == 0))
-        {
-            logger.LogWarning("Gateway:Access:AllowAnonymous is on: rights without keys are open to anyone (push: {Push}, read: {Read}, admin: {Admin})",
-                _push.Length == 0 ? "open" : "keys", _read.Length == 0 ? "open" : "keys", _admin.Length == 0 ? "open" : "keys");
-        }
     }
 
-    /// <summary>Whether the right is open to requests without a key (no keys of its own and anonymous access allowed).</summary>
-    public bool IsOpen(AccessRight right) => _options.AllowAnonymous && Own(right).Length == 0;
+    /// <summary>
+    /// Whether the right is open to requests without a key. Safe by default: a right with keys always
+    /// needs one; admin is open only by its own setting; <see cref="AccessOptions.AllowAnonymous"/>
+    /// opens push and read only while no key of any right is configured.
+    /// </summary>
+    public bool IsOpen(AccessRight right)
+    {
+        if (Own(right).Length > 0)
+        {
+            return false;
+        }
+        var noKeysAtAll = _push.Length + _read.Length + _admin.Length == 0;
+        return right switch
+        {
+            AccessRight.Push => _options.AllowAnonymousPush || (_options.AllowAnonymous && noKeysAtAll),
+            AccessRight.Read => _options.AllowAnonymousRead || (_options.AllowAnonymous && noKeysAtAll),
+            _ => _options.AllowAnonymousAdmin,
+        };
+    }
+
+    /// <summary>Any right open to anyone, nothing usable at all, or AllowAnonymous ignored: worth a warning at start-up.</summary>
+    public bool NeedsAttention =>
+        Enum.GetValues<AccessRight>().Any(IsOpen) || _push.Length + _read.Length + _admin.Length == 0 || _options.AllowAnonymous;
+
+    /// <summary>
+    /// What is open, in one line for the start-up log: each right's state and why, and the number
+    /// of keys (never a key). E.g. <c>push: 2 keys; read: open to anyone (AllowAnonymousRead); admin: closed (no keys)</c>.
+    /// </summary>
+    public string Describe()
+    {
+        var noKeysAtAll = _push.Length + _read.Length + _admin.Length == 0;
+        string State(AccessRight right)
+        {
+            var keys = Own(right).Length;
+            if (keys > 0)
+            {
+                return keys == 1 ? "1 key" : $"{keys} keys";
+            }
+            if (!IsOpen(right))
+            {
+                return right == AccessRight.Admin ? "closed (no keys; AllowAnonymousAdmin off)" : "closed (no keys)";
+            }
+            var because = right switch
+            {
+                AccessRight.Push when _options.AllowAnonymousPush => "AllowAnonymousPush",
+                AccessRight.Read when _options.AllowAnonymousRead => "AllowAnonymousRead",
+                AccessRight.Admin => "AllowAnonymousAdmin",
+                _ => "AllowAnonymous, no keys configured",
+            };
+            return $"open to anyone ({because})";
+        }
+        var line = $"push: {State(AccessRight.Push)}; read: {State(AccessRight.Read)}; admin: {State(AccessRight.Admin)}";
+        if (_options.AllowAnonymous && !noKeysAtAll)
+        {
+            line += "; AllowAnonymous ignored (keys are configured)";
+        }
+        return line;
+    }
 
     /// <summary>
     /// Decides whether the request has <paramref name="right"/>. On failure <paramref name="failureStatus"/>

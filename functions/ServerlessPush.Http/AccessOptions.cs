@@ -19,10 +19,22 @@ public sealed class AccessOptions
     public string[] AdminKeys { get; set; } = [];
 
     /// <summary>
-    /// A right with no keys of its own is open to anyone when true, closed (401) when false.
-    /// A right that has keys always requires one. On in run-local.sh; off by default.
+    /// For a gateway with no keys at all (local development): push and read are open to anyone.
+    /// Ignored as soon as any key is configured, and never opens admin. On in run-local.sh; off by default.
     /// </summary>
     public bool AllowAnonymous { get; set; }
+
+    /// <summary>Push is open to requests without a key, even when other rights have keys. Ignored while <see cref="PushKeys"/> has keys.</summary>
+    public bool AllowAnonymousPush { get; set; }
+
+    /// <summary>Read is open to requests without a key, even when other rights have keys. Ignored while <see cref="ReadKeys"/> has keys.</summary>
+    public bool AllowAnonymousRead { get; set; }
+
+    /// <summary>
+    /// Wipe and delete by job are open to requests without a key: the only way admin is ever open
+    /// (the Pushgateway's admin API is off unless asked for, too). Ignored while <see cref="AdminKeys"/> has keys.
+    /// </summary>
+    public bool AllowAnonymousAdmin { get; set; }
 }
 
 /// <summary>The three rights a request may need.</summary>

@@ -23,12 +23,13 @@ public sealed class ApiEndpoints(ScrapeService scrape, PushService pushes, IOpti
     {
         var response = context.Response;
         var method = context.Request.Method;
-        SetApiHeaders(response);
+        SetApiHeaders(context.Request, response);
         // CORS preflights carry no credentials: OPTIONS stays open. Wipe and delete by job need admin, the rest read.
         if (!HttpMethods.IsOptions(method))
         {
             var right = route is "admin/wipe" or "groups" ? AccessRight.Admin : AccessRight.Read;
-            if (!await access.AuthorizeAsync(context, right).ConfigureAwait(false))
+            if (!await CrossSiteRequests.AllowAsync(context).ConfigureAwait(false)
+                || !await access.AuthorizeAsync(context, right).ConfigureAwait(false))
             {
                 return;
             }
@@ -140,13 +141,25 @@ public sealed class ApiEndpoints(ScrapeService scrape, PushService pushes, IOpti
         await JsonSerializer.SerializeAsync(context.Response.Body, new { status = "success", data = new { deleted } }, cancellationToken: context.RequestAborted).ConfigureAwait(false);
     }
 
-    private static void SetApiHeaders(HttpResponse response)
+    /// <summary>
+    /// The reference's CORS headers, for reads only: a GET answer, and a preflight asking for GET, get
+    /// <c>Access-Control-Allow-Origin: *</c> (dashboards read the JSON API from other origins; <c>*</c>
+    /// never lets a page use the visitor's credentials). Wipe, delete by job, and preflights for any
+    /// other method get no grant at all, so a page on another site cannot send them.
+    /// </summary>
+    private static void SetApiHeaders(HttpRequest request, HttpResponse response)
     {
         var headers = response.Headers;
+        headers.CacheControl = "no-cache, no-store, must-revalidate";
+        var method = request.Method;
+        var asked = HttpMethods.IsOptions(method) ? request.Headers.AccessControlRequestMethod.ToString() : method;
+        if (!HttpMethods.IsGet(asked) && !HttpMethods.IsHead(asked))
+        {
+            return;
+        }
         headers.AccessControlAllowHeaders = "Accept, Authorization, Content-Type, Origin";
-        headers.AccessControlAllowMethods = "GET, POST, DELETE, OPTIONS";
+        headers.AccessControlAllowMethods = "GET, OPTIONS";
         headers.AccessControlAllowOrigin = "*";
         headers.AccessControlExposeHeaders = "Date";
-        headers.CacheControl = "no-cache, no-store, must-revalidate";
     }
 }

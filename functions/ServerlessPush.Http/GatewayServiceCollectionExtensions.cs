@@ -18,6 +18,7 @@ public static class GatewayServiceCollectionExtensions
         services.Configure<GatewayOptions>(configuration.GetSection(GatewayOptions.SectionName));
         services.Configure<AccessOptions>(configuration.GetSection(AccessOptions.SectionName));
         services.AddSingleton<AccessControl>();
+        services.AddHostedService<AccessStartupLog>();
         services.Configure<TableStorageOptions>(configuration.GetSection(TableStorageOptions.SectionName));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<StorageRequestCounter>();

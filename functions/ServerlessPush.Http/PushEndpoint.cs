@@ -47,7 +47,8 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
             return;
         }
         // Before the body is read: a caller without the right costs no more than its headers.
-        if (!await access.AuthorizeAsync(context, AccessRight.Push).ConfigureAwait(false))
+        if (!await CrossSiteRequests.AllowAsync(context).ConfigureAwait(false)
+            || !await access.AuthorizeAsync(context, AccessRight.Push).ConfigureAwait(false))
         {
             return;
         }

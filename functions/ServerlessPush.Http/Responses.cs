@@ -38,12 +38,16 @@ public static class Responses
         return ErrorAsync(response, StatusCodes.Status503ServiceUnavailable, message);
     }
 
-    /// <summary>Go's http.Redirect: a GET gets a one-line HTML body pointing at the new location.</summary>
-    public static Task RedirectAsync(HttpResponse response, int status, string location, string? query)
+    /// <summary>
+    /// Go's <c>http.Redirect</c> to a cleaned path: <c>Location</c> escaped (<see cref="RedirectLocation"/>),
+    /// and for GET the same small HTML body (GET and HEAD get its Content-Type).
+    /// </summary>
+    /// <param name="path">The decoded target path; it is escaped here.</param>
+    public static Task RedirectAsync(HttpResponse response, int status, string path, string? query)
     {
-        var target = location + (string.IsNullOrEmpty(query) ? string.Empty : query);
+        var location = RedirectLocation.Build(path, query);
         response.StatusCode = status;
-        response.Headers.Location = target;
+        response.Headers.Location = location;
         var method = response.HttpContext.Request.Method;
         if (!HttpMethods.IsGet(method) && !HttpMethods.IsHead(method))
         {
@@ -54,7 +58,16 @@ public static class Responses
         {
             return Task.CompletedTask;
         }
-        var text = ReasonPhrases.GetReasonPhrase(status);
-        return response.WriteAsync($"<a href=\"{System.Net.WebUtility.HtmlEncode(target)}\">{text}</a>.\n\n");
+        var body = System.Text.Encoding.UTF8.GetBytes($"<a href=\"{HtmlEscape(location)}\">{ReasonPhrases.GetReasonPhrase(status)}</a>.\n\n");
+        response.ContentLength = body.Length;
+        return response.Body.WriteAsync(body).AsTask();
     }
+
+    /// <summary>Go's html.EscapeString, as http.Redirect uses it.</summary>
+    private static string HtmlEscape(string text) => text
+        .Replace("&", "&amp;", StringComparison.Ordinal)
+        .Replace("'", "&#39;", StringComparison.Ordinal)
+        .Replace("<", "&lt;", StringComparison.Ordinal)
+        .Replace(">", "&gt;", StringComparison.Ordinal)
+        .Replace("\"", "&#34;", StringComparison.Ordinal);
 }

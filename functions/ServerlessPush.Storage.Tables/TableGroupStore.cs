@@ -35,8 +35,14 @@ public sealed partial class TableGroupStore : IGroupStore
     internal const int InlineLimit = PropertyBytes * PropertiesPerEntity;
     private const int ChunkRowsPerTransaction = 4;
     private const int MaxTransactionActions = 100;
-    // Optimistic writes retry with growing, jittered pauses: 32 concurrent POSTs to one group must all land.
+    // Other optimistic loops (failure time, delete) retry at most this often.
     private const int MaxWriteAttempts = 64;
+
+    /// <summary>
+    /// How long one group write may wait for its turn and retry lost ETag races before it is answered
+    /// 503 (32 concurrent writers on one group all land well within it; see docs/access.md).
+    /// </summary>
+    internal static readonly TimeSpan ContendedWriteBudget = TimeSpan.FromSeconds(5);
 
     /// <summary>How long a deleted group's tombstone stays: longer than any view goes without a full reload.</summary>
     internal static readonly TimeSpan TombstoneRetention = TimeSpan.FromHours(1);
@@ -46,6 +52,7 @@ public sealed partial class TableGroupStore : IGroupStore
     private readonly TimeProvider _time;
     private readonly bool _createTable;
     private Task? _ensureTable;
+    private readonly PartitionWriteQueue _writeQueue = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _expiryEntriesWritten = new(StringComparer.Ordinal);
 
     public TableGroupStore(TableClient table, TableStorageOptions options, TimeProvider time, ILogger<TableGroupStore> logger)
@@ -69,6 +76,19 @@ public sealed partial class TableGroupStore : IGroupStore
         // A hashed partition may be another group's: it is written only with the ETag of a head read
         // and found to be this group's (or with an insert, if there was none).
         var conditional = mutation.NeedsCurrent || TableKeys.IsHashed(pk);
+        // The budget bounds the waits (the queue and the pauses), not storage calls in flight.
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(ContendedWriteBudget);
+        IDisposable turn;
+        try
+        {
+            turn = await _writeQueue.EnterAsync(pk, budget.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw Contended(pk, null);
+        }
+        using var _ = turn;
         for (var attempt = 1; ; attempt++)
         {
             var current = conditional ? await ReadPartitionAsync(pk, cancellationToken).ConfigureAwait(false) : null;
@@ -93,15 +113,18 @@ public sealed partial class TableGroupStore : IGroupStore
                 }
                 return;
             }
-            catch (RequestFailedException e) when ((e.Status is 412 or 409) && attempt < MaxWriteAttempts)
-            {
-                // Another writer changed the group between our read and our write: read again.
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, Math.Min(10 * attempt, 250))), cancellationToken).ConfigureAwait(false);
-            }
             catch (RequestFailedException e) when (e.Status is 412 or 409)
             {
-                // Never a 500, never a false success: the client is told to retry.
-                throw new StorageUnavailableException($"Group {pk} kept changing under concurrent writes; try again.", e);
+                // A writer on another instance changed the group between our read and our write: read
+                // again after a pause drawn at random up to a cap that doubles (5, 10, 20, 40, then 80 ms).
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(1 + Random.Shared.Next(5 << Math.Min(attempt - 1, 4))), budget.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw Contended(pk, e);
+                }
             }
             catch (Exception e) when (IsUnavailable(e))
             {
@@ -109,6 +132,10 @@ public sealed partial class TableGroupStore : IGroupStore
             }
         }
     }
+
+    /// <summary>Never a 500, never a false success: the client is told to retry.</summary>
+    private static StorageUnavailableException Contended(string pk, Exception? inner) =>
+        new($"Group {pk} is busy with other writes (waited {ContendedWriteBudget.TotalSeconds:0} s); try again.", inner);
 
     public async Task RecordFailureAsync(GroupingKey key, DateTimeOffset time, CancellationToken cancellationToken = default)
     {

@@ -26,6 +26,7 @@ public sealed class TriggerResultTests : IDisposable
             // Nothing listens on port 1: storage is unreachable.
             ["Gateway:Tables:ConnectionString"] = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;",
             ["Gateway:Access:AllowAnonymous"] = "true",
+            ["Gateway:Access:AllowAnonymousAdmin"] = "true",
         }).Build();
         _services = new ServiceCollection()
             .AddLogging(b => b.SetMinimumLevel(LogLevel.Critical))

@@ -44,8 +44,9 @@ public sealed class GatewayServer : IAsyncDisposable
             ["Gateway:Tables:TableName"] = tableName,
             ["Gateway:Tables:CreateTableIfMissing"] = "true",
             ["Logging:LogLevel:Default"] = "Warning",
-            // As run-local.sh: rights without keys are open. Access tests override this.
+            // As run-local.sh: no keys, push, read and admin open. Access tests override this.
             ["Gateway:Access:AllowAnonymous"] = "true",
+            ["Gateway:Access:AllowAnonymousAdmin"] = "true",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -210,4 +210,33 @@ public sealed class WebPageBrowserTests(AzuriteFixture azurite, BrowserFixture b
             await page.CloseAsync();
         }
     }
+
+    /// <summary>
+    /// Issue 13: a form-like POST (text/plain, no-cors) needs no preflight, so CORS alone cannot stop
+    /// it; before, it was stored. Chromium marks it cross-site and the gateway refuses it.
+    /// </summary>
+    [Fact]
+    public async Task A_page_on_another_origin_cannot_push_with_a_simple_request()
+    {
+        await using var gateway = await GatewayServer.StartAsync(azurite.Azurite);
+        var page = await browser.Browser.NewPageAsync();
+        try
+        {
+            await page.GotoAsync($"http://localhost:{gateway.BaseAddress.Port}/-/healthy");
+            var target = new Uri(gateway.BaseAddress, "/metrics/job/forged").ToString();
+            var outcome = await page.EvaluateAsync<string>("""
+                async url => {
+                  const r = await fetch(url, { method: 'POST', mode: 'no-cors', body: 'forged_metric 1\n', headers: { 'Content-Type': 'text/plain' }, credentials: 'include' });
+                  return r.type;
+                }
+                """, target);
+
+            Assert.Equal("opaque", outcome);
+            Assert.DoesNotContain("forged_metric", await gateway.Client.GetStringAsync("/metrics"));
+        }
+        finally
+        {
+            await page.CloseAsync();
+        }
+    }
 }

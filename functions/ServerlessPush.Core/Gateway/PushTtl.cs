@@ -1,15 +1,29 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
+using System.Numerics;
+using System.Text;
 
 namespace ServerlessPush.Core.Gateway;
 
 /// <summary>
 /// The per-push TTL, sent as the <c>X-ServerlessPush-TTL</c> header (every client library can add
 /// a header): a Prometheus duration (<c>90s</c>, <c>15m</c>, <c>1h30m</c>, <c>7d</c>) or whole seconds.
+/// Durations follow Prometheus's <c>model.ParseDuration</c>: one or more number-unit pairs, each unit
+/// at most once and largest first (y w d h m s ms), a year being 365 days and a week 7.
 /// </summary>
-public static partial class PushTtl
+public static class PushTtl
 {
     public const string HeaderName = "X-ServerlessPush-TTL";
+
+    private static readonly (string Unit, long Milliseconds)[] Units =
+    [
+        ("y", 365L * 24 * 3600 * 1000),
+        ("w", 7L * 24 * 3600 * 1000),
+        ("d", 24L * 3600 * 1000),
+        ("h", 3600L * 1000),
+        ("m", 60L * 1000),
+        ("s", 1000),
+        ("ms", 1),
+    ];
 
     /// <summary>Null when the header is absent; otherwise the TTL, or the 400 reason.</summary>
     public static (TimeSpan? Ttl, string? Error) Parse(string? value, TimeSpan max)
@@ -19,60 +33,86 @@ public static partial class PushTtl
             return (null, null);
         }
         value = value.Trim();
-        TimeSpan ttl;
-        if (long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds <= (long)TimeSpan.MaxValue.TotalSeconds)
+        // Arbitrary precision, so that a number too large for any clock still gets "exceeds the maximum".
+        BigInteger milliseconds;
+        if (value.All(char.IsAsciiDigit))
         {
-            ttl = TimeSpan.FromSeconds(seconds);
+            milliseconds = BigInteger.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture) * 1000;
         }
-        else if (!TryParseDuration(value, out ttl))
+        else
         {
-            return (null, $"invalid {HeaderName} header {value}: expected a duration such as 90s, 15m, 1h30m or 7d");
+            var (parsed, error) = ParseDuration(value);
+            if (error is not null)
+            {
+                return (null, $"invalid {HeaderName} header {value}: {error}");
+            }
+            milliseconds = parsed;
         }
-        if (ttl <= TimeSpan.Zero)
+        if (milliseconds <= 0)
         {
             return (null, $"invalid {HeaderName} header {value}: must be positive");
         }
-        if (ttl > max)
+        if (milliseconds > (BigInteger)max.TotalMilliseconds)
         {
-            return (null, $"{HeaderName} header {value} exceeds the maximum of {max}");
+            return (null, $"{HeaderName} header {value} exceeds the maximum of {Format(max)}");
         }
-        return (ttl, null);
+        return (TimeSpan.FromMilliseconds((long)milliseconds), null);
     }
 
-    private static bool TryParseDuration(string value, out TimeSpan ttl)
+    /// <summary>
+    /// A duration in the header's own syntax, as Prometheus writes one: years and weeks only when
+    /// they divide it exactly (<c>31d</c>, not <c>4w3d</c>), then d h m s ms; <c>0s</c> for zero.
+    /// </summary>
+    public static string Format(TimeSpan duration)
     {
-        ttl = TimeSpan.Zero;
-        var match = DurationPattern().Match(value);
-        if (!match.Success)
+        var remaining = (long)duration.TotalMilliseconds;
+        if (remaining <= 0)
         {
-            return false;
+            return "0s";
         }
-        try
+        var text = new StringBuilder();
+        foreach (var (unit, size) in Units)
         {
-            foreach (Capture capture in match.Groups["part"].Captures)
+            var exactOnly = unit is "y" or "w";
+            if (remaining / size > 0 && (!exactOnly || remaining % size == 0))
             {
-                var text = capture.Value;
-                var unitStart = text.IndexOfAny("smhdwy".ToCharArray());
-                var number = long.Parse(text[..unitStart], CultureInfo.InvariantCulture);
-                ttl += text[unitStart..] switch
-                {
-                    "ms" => TimeSpan.FromMilliseconds(number),
-                    "s" => TimeSpan.FromSeconds(number),
-                    "m" => TimeSpan.FromMinutes(number),
-                    "h" => TimeSpan.FromHours(number),
-                    "d" => TimeSpan.FromDays(number),
-                    "w" => TimeSpan.FromDays(7 * number),
-                    _ => TimeSpan.FromDays(365 * number),
-                };
+                text.Append(CultureInfo.InvariantCulture, $"{remaining / size}{unit}");
+                remaining %= size;
             }
-            return true;
         }
-        catch (Exception e) when (e is OverflowException or ArgumentOutOfRangeException)
-        {
-            return false;
-        }
+        return text.ToString();
     }
 
-    [GeneratedRegex(@"^(?<part>[0-9]{1,12}(ms|s|m|h|d|w|y))+$", RegexOptions.CultureInvariant)]
-    private static partial Regex DurationPattern();
+    private static (BigInteger Milliseconds, string? Error) ParseDuration(string value)
+    {
+        const string expected = "expected a duration such as 90s, 15m, 1h30m or 7d";
+        BigInteger total = 0;
+        var lastUnit = -1;
+        var i = 0;
+        while (i < value.Length)
+        {
+            var start = i;
+            while (i < value.Length && char.IsAsciiDigit(value[i]))
+            {
+                i++;
+            }
+            var unitStart = i;
+            while (i < value.Length && !char.IsAsciiDigit(value[i]))
+            {
+                i++;
+            }
+            var unit = Array.FindIndex(Units, u => value.AsSpan(unitStart, i - unitStart).SequenceEqual(u.Unit));
+            if (unitStart == start || unit < 0)
+            {
+                return (0, expected);
+            }
+            if (unit <= lastUnit)
+            {
+                return (0, "each unit at most once, largest first (y w d h m s ms), e.g. 1h30m");
+            }
+            lastUnit = unit;
+            total += BigInteger.Parse(value.AsSpan(start, unitStart - start), NumberStyles.None, CultureInfo.InvariantCulture) * Units[unit].Milliseconds;
+        }
+        return (total, null);
+    }
 }

@@ -9,6 +9,12 @@ namespace ServerlessPush.Gateway.Tests.Differential;
 /// <summary>One HTTP request of a case, sent byte for byte the same to both servers.</summary>
 public sealed record DiffRequest(string Method, string Path, byte[]? Body = null, IReadOnlyList<(string Name, string Value)>? Headers = null)
 {
+    /// <summary>
+    /// Send <see cref="Path"/> exactly as written: .NET's Uri would otherwise resolve <c>%2e%2e</c>
+    /// and turn backslashes into slashes before either server sees them.
+    /// </summary>
+    public bool PathAsIs { get; init; }
+
     public const string ProtobufContentType = ProtobufDelimited.ContentType;
 
     public static DiffRequest Put(string path, string body) => new("PUT", path, Encoding.UTF8.GetBytes(body));
@@ -20,6 +26,8 @@ public sealed record DiffRequest(string Method, string Path, byte[]? Body = null
 
     public static DiffRequest PutProtobuf(string path, params MetricFamily[] families) =>
         Put(path, ProtobufDelimited.WriteToArray(families)).With("Content-Type", ProtobufContentType);
+
+    public DiffRequest AsIs() => this with { PathAsIs = true };
 
     public DiffRequest With(string name, string value) => this with { Headers = [.. Headers ?? [], (name, value)] };
 
@@ -35,9 +43,12 @@ public sealed record DiffRequest(string Method, string Path, byte[]? Body = null
         return output.ToArray();
     }
 
-    public HttpRequestMessage ToMessage()
+    /// <param name="baseAddress">The server's address; needed for <see cref="PathAsIs"/>.</param>
+    public HttpRequestMessage ToMessage(Uri? baseAddress = null)
     {
-        var message = new HttpRequestMessage(new HttpMethod(Method), Path);
+        var message = PathAsIs && baseAddress is not null
+            ? new HttpRequestMessage(new HttpMethod(Method), new Uri(baseAddress.GetLeftPart(UriPartial.Authority) + Path, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true }))
+            : new HttpRequestMessage(new HttpMethod(Method), Path);
         if (Body is not null)
         {
             message.Content = new ByteArrayContent(Body);
@@ -63,7 +74,7 @@ public sealed record DiffRequest(string Method, string Path, byte[]? Body = null
             ? "\"" + Encoding.UTF8.GetString(Body).Replace("\n", "\\n") + "\""
             : Convert.ToHexString(Body));
         var headers = string.Concat((Headers ?? []).Select(h => $" [{h.Name}: {h.Value}]"));
-        return $"{Method} {Path}{headers}{body}";
+        return $"{Method} {Path}{(PathAsIs ? " (as is)" : "")}{headers}{body}";
     }
 }
 

@@ -81,7 +81,7 @@ public sealed class DiffRunner(DifferentialFixture fixture, string caseName)
     /// <summary>Only to the gateway (for the known differences).</summary>
     public async Task<DiffResponse> GatewayOnlyAsync(DiffRequest request)
     {
-        using var message = request.ToMessage();
+        using var message = request.ToMessage(fixture.Gateway.BaseAddress);
         var response = await DiffResponse.ReadAsync(await fixture.Gateway.SendAsync(message));
         _log.Add($"{request} → gateway only {(int)response.Status}");
         return response;
@@ -90,7 +90,7 @@ public sealed class DiffRunner(DifferentialFixture fixture, string caseName)
     /// <summary>Only to the reference (for the known differences).</summary>
     public async Task<DiffResponse> ReferenceOnlyAsync(DiffRequest request)
     {
-        using var message = request.ToMessage();
+        using var message = request.ToMessage(fixture.Reference.BaseAddress);
         var response = await DiffResponse.ReadAsync(await fixture.Reference.SendAsync(message));
         _log.Add($"{request} → reference only {(int)response.Status}");
         return response;
@@ -130,8 +130,8 @@ public sealed class DiffRunner(DifferentialFixture fixture, string caseName)
 
     private async Task<(DiffResponse Reference, DiffResponse Gateway)> SendBothAsync(DiffRequest request)
     {
-        using var theirMessage = request.ToMessage();
-        using var ourMessage = request.ToMessage();
+        using var theirMessage = request.ToMessage(fixture.Reference.BaseAddress);
+        using var ourMessage = request.ToMessage(fixture.Gateway.BaseAddress);
         var theirs = fixture.Reference.SendAsync(theirMessage);
         var ours = fixture.Gateway.SendAsync(ourMessage);
         return (await DiffResponse.ReadAsync(await theirs), await DiffResponse.ReadAsync(await ours));

@@ -256,6 +256,16 @@ public static class DifferentialCases
         c["DELETE is exact, not a prefix"] = [Put(J, "m 1\n"), Put(J + "/instance/i", "m 1\n"), Delete(J), Delete(J + "/instance/other")];
         c["DELETE with a bad path"] = [Delete(J + "/bad-name/v"), Delete(J + "/odd")];
 
+        // --- Cleaned paths: Location escaped as Go's URL does, so it stays on the site; control
+        // characters are data, never a 5xx (issue 13).
+        static DiffRequest Raw(DiffRequest r) => r.AsIs();
+        c["dot segments before a backslash stay on the site"] = [Raw(Get("/metrics/%2e%2e/%5Cevil.com/")), Raw(Put("/metrics/%2e%2e/%5Cevil.com/", "m 1\n")), Raw(new DiffRequest("HEAD", "/metrics/%2e%2e/%5Cevil.com/"))];
+        c["dot segments before CR LF"] = [Raw(Get("/%2e%2e/%0d%0aSet-Cookie:x=y/")), Raw(Put("/metrics/job/j/%2e%2e/%0d%0a", "m 1\n")), Raw(Delete("/metrics/%2e%2e/%2e%2e/%0a"))];
+        c["redirect escapes what Go's URL escapes"] = [Raw(Get("/a/../b%20c!*()%27%22%3C%3E%5E%60%7B%7C%7D%5B%5D~$&+,;=:@%25/?q=1&r=%zz")), Raw(Put("/metrics/job/%2e%2e/j%3Fk/%CE%A0", "m 1\n"))];
+        c["double slash to another host stays on the site"] = [Raw(Get("/x/..//evil.com")), Raw(Get("//evil.com/%2e%2e/")), Raw(Get("/metrics/..%2F%2Fevil.com"))];
+        c["control characters in the job and labels"] = [Raw(Put("/metrics/job/j%0d%0a", "m 1\n")), Raw(Put(J + "/a/%01%7f", "m 1\n")), Raw(Put(J + "/a%0a/b", "m 1\n")), Raw(Delete("/metrics/job/j%0d%0a"))];
+        c["control characters on other routes"] = [Raw(Get("/x%0d%0a")), Raw(Get("/api/v1/%0d%0a")), Raw(Get("/metrics%0d%0a"))];
+
         // --- PUT/POST semantics.
         c["POST replaces a family as a whole"] =
         [

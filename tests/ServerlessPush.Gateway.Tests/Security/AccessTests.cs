@@ -21,6 +21,7 @@ public sealed class AccessTests(AzuriteFixture fixture)
     private static readonly Dictionary<string, string?> Keyed = new()
     {
         ["Gateway:Access:AllowAnonymous"] = "false",
+        ["Gateway:Access:AllowAnonymousAdmin"] = null,
         ["Gateway:Access:PushKeys:0"] = Push1,
         ["Gateway:Access:PushKeys:1"] = Push2,
         ["Gateway:Access:ReadKeys:0"] = Read1,
@@ -60,7 +61,7 @@ public sealed class AccessTests(AzuriteFixture fixture)
     private static async Task<HttpResponseMessage> SendAsync(GatewayServer gateway, HttpMethod method, string path, string? key, Scheme scheme = Scheme.Bearer, string? body = null) =>
         await gateway.Client.SendAsync(Request(method, path, key, scheme, body));
 
-    private static async Task<string> ScrapeAsync(GatewayServer gateway, string key = Admin1)
+    private static async Task<string> ScrapeAsync(GatewayServer gateway, string? key = Admin1)
     {
         var response = await SendAsync(gateway, HttpMethod.Get, "/metrics", key);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -177,7 +178,7 @@ public sealed class AccessTests(AzuriteFixture fixture)
     [Fact]
     public async Task Without_keys_and_without_AllowAnonymous_everything_but_the_probes_is_closed()
     {
-        await using var gateway = await GatewayServer.StartAsync(fixture.Azurite, new Dictionary<string, string?> { ["Gateway:Access:AllowAnonymous"] = "false" });
+        await using var gateway = await GatewayServer.StartAsync(fixture.Azurite, new Dictionary<string, string?> { ["Gateway:Access:AllowAnonymous"] = "false", ["Gateway:Access:AllowAnonymousAdmin"] = null });
         Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(gateway, HttpMethod.Put, "/metrics/job/a", null, body: "m 1\n")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(gateway, HttpMethod.Get, "/metrics", null)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(gateway, HttpMethod.Put, "/api/v1/admin/wipe", "anything")).StatusCode);
@@ -191,21 +192,62 @@ public sealed class AccessTests(AzuriteFixture fixture)
     public async Task The_defaults_are_closed()
     {
         // No Access settings at all (GatewayServer's test default removed): the default is AllowAnonymous = false.
-        await using var gateway = await GatewayServer.StartAsync(fixture.Azurite, new Dictionary<string, string?> { ["Gateway:Access:AllowAnonymous"] = null });
+        await using var gateway = await GatewayServer.StartAsync(fixture.Azurite, new Dictionary<string, string?> { ["Gateway:Access:AllowAnonymous"] = null, ["Gateway:Access:AllowAnonymousAdmin"] = null });
         Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(gateway, HttpMethod.Get, "/metrics", null)).StatusCode);
     }
 
     [Fact]
-    public async Task With_AllowAnonymous_only_rights_without_keys_are_open()
+    public async Task With_AllowAnonymous_and_a_push_key_the_rights_without_keys_are_closed()
     {
+        // Issue 13: this was the documented partial-key setup, and it left wipe and delete by job open to anyone.
         await using var gateway = await GatewayServer.StartAsync(fixture.Azurite, new Dictionary<string, string?>
         {
             ["Gateway:Access:AllowAnonymous"] = "true",
+            ["Gateway:Access:AllowAnonymousAdmin"] = null,
             ["Gateway:Access:PushKeys:0"] = Push1,
         });
         Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(gateway, HttpMethod.Put, "/metrics/job/a", null, body: "m 1\n")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(gateway, HttpMethod.Put, "/metrics/job/victim", Push1, body: "m 1\n")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(gateway, HttpMethod.Get, "/metrics", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(gateway, HttpMethod.Put, "/api/v1/admin/wipe", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(gateway, HttpMethod.Delete, "/api/v1/groups?job=victim", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(gateway, HttpMethod.Put, "/api/v1/admin/wipe", Push1)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_right_opened_by_its_own_setting_is_open_beside_keys_of_another()
+    {
+        await using var gateway = await GatewayServer.StartAsync(fixture.Azurite, new Dictionary<string, string?>
+        {
+            ["Gateway:Access:AllowAnonymous"] = null,
+            ["Gateway:Access:AllowAnonymousAdmin"] = null,
+            ["Gateway:Access:AllowAnonymousRead"] = "true",
+            ["Gateway:Access:PushKeys:0"] = Push1,
+        });
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(gateway, HttpMethod.Put, "/metrics/job/a", Push1, body: "m 1\n")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await SendAsync(gateway, HttpMethod.Get, "/metrics", null)).StatusCode);
-        Assert.Equal(HttpStatusCode.Accepted, (await SendAsync(gateway, HttpMethod.Put, "/api/v1/admin/wipe", null)).StatusCode);
+        Assert.Contains("m{", await ScrapeAsync(gateway, key: null), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(gateway, HttpMethod.Put, "/api/v1/admin/wipe", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Admin_is_open_only_by_AllowAnonymousAdmin_and_keys_win_over_it()
+    {
+        await using (var open = await GatewayServer.StartAsync(fixture.Azurite, new Dictionary<string, string?>
+        {
+            ["Gateway:Access:AllowAnonymous"] = null,
+            ["Gateway:Access:AllowAnonymousAdmin"] = "true",
+        }))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, (await SendAsync(open, HttpMethod.Put, "/api/v1/admin/wipe", null)).StatusCode);
+            // Opening admin opens only the admin routes.
+            Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(open, HttpMethod.Get, "/metrics", null)).StatusCode);
+        }
+        await using var keyed = await GatewayServer.StartAsync(fixture.Azurite, new Dictionary<string, string?>
+        {
+            ["Gateway:Access:AllowAnonymousAdmin"] = "true",
+            ["Gateway:Access:AdminKeys:0"] = Admin1,
+        });
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(keyed, HttpMethod.Put, "/api/v1/admin/wipe", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await SendAsync(keyed, HttpMethod.Put, "/api/v1/admin/wipe", Admin1)).StatusCode);
     }
 }
