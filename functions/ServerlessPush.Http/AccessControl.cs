@@ -22,13 +22,20 @@ public sealed class AccessControl
     private readonly byte[][] _push;
     private readonly byte[][] _read;
     private readonly byte[][] _admin;
+    private readonly int _unresolved;
+
+    /// <summary>
+    /// What App Service leaves in a setting whose Key Vault reference it could not resolve: the
+    /// reference's own text, which names the vault and the secret and so must never work as a key.
+    /// </summary>
+    public const string UnresolvedReferencePrefix = "@Microsoft.KeyVault(";
 
     public AccessControl(IOptions<AccessOptions> options)
     {
         _options = options.Value;
-        _push = Hashes(_options.PushKeys);
-        _read = Hashes(_options.ReadKeys);
-        _admin = Hashes(_options.AdminKeys);
+        _push = Hashes(_options.PushKeys, ref _unresolved);
+        _read = Hashes(_options.ReadKeys, ref _unresolved);
+        _admin = Hashes(_options.AdminKeys, ref _unresolved);
     }
 
     /// <summary>
@@ -53,7 +60,7 @@ public sealed class AccessControl
 
     /// <summary>Any right open to anyone, nothing usable at all, or AllowAnonymous ignored: worth a warning at start-up.</summary>
     public bool NeedsAttention =>
-        Enum.GetValues<AccessRight>().Any(IsOpen) || _push.Length + _read.Length + _admin.Length == 0 || _options.AllowAnonymous;
+        Enum.GetValues<AccessRight>().Any(IsOpen) || _push.Length + _read.Length + _admin.Length == 0 || _options.AllowAnonymous || _unresolved > 0;
 
     /// <summary>
     /// What is open, in one line for the start-up log: each right's state and why, and the number
@@ -86,6 +93,10 @@ public sealed class AccessControl
         if (_options.AllowAnonymous && !noKeysAtAll)
         {
             line += "; AllowAnonymous ignored (keys are configured)";
+        }
+        if (_unresolved > 0)
+        {
+            line += $"; {_unresolved} key setting(s) hold an unresolved Key Vault reference and match no key (check the app's identity and its Key Vault Secrets User role)";
         }
         return line;
     }
@@ -220,6 +231,29 @@ public sealed class AccessControl
         _ => _admin,
     };
 
-    private static byte[][] Hashes(string[]? keys) =>
-        (keys ?? []).Where(k => !string.IsNullOrWhiteSpace(k)).Select(k => SHA256.HashData(Encoding.UTF8.GetBytes(k.Trim()))).ToArray();
+    /// <summary>
+    /// The keys' hashes. An unresolved Key Vault reference still counts as a key of its right, so the
+    /// right stays closed (it must not fall back to "no keys" and open with AllowAnonymous), but as
+    /// random bytes that no presented key can hash to.
+    /// </summary>
+    private static byte[][] Hashes(string[]? keys, ref int unresolved)
+    {
+        var hashes = new List<byte[]>();
+        foreach (var key in keys ?? [])
+        {
+            if (string.IsNullOrWhiteSpace(key))
+            {
+                continue;
+            }
+            var trimmed = key.Trim();
+            if (trimmed.StartsWith(UnresolvedReferencePrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                unresolved++;
+                hashes.Add(RandomNumberGenerator.GetBytes(SHA256.HashSizeInBytes));
+                continue;
+            }
+            hashes.Add(SHA256.HashData(Encoding.UTF8.GetBytes(trimmed)));
+        }
+        return [.. hashes];
+    }
 }
