@@ -66,6 +66,27 @@ public sealed class TypeIndexRaceTests(AzuriteFixture fixture, ITestOutputHelper
     }
 
     [Fact]
+    public async Task A_group_whose_stale_row_was_removed_registers_its_names_again()
+    {
+        // A pushes "sn" as a counter, then replaces the group without it; A still knows it registered "sn".
+        Assert.Equal(HttpStatusCode.OK, (await _a.Client.SendAsync(Put("/metrics/job/sa", "# TYPE sn counter\nsn 1\n"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _a.Client.SendAsync(Put("/metrics/job/sa", "other 1\n"))).StatusCode);
+        // B finds A's row stale and takes the name as a gauge.
+        Assert.Equal(HttpStatusCode.OK, (await _b.Client.SendAsync(Put("/metrics/job/sb", "# TYPE sn gauge\nsn 2\n"))).StatusCode);
+
+        // A's next counter push must be checked again, not let through on what A remembers.
+        var again = await _a.Client.SendAsync(Put("/metrics/job/sa", "# TYPE sn counter\nsn 3\n"));
+        Assert.Equal(HttpStatusCode.BadRequest, again.StatusCode);
+        Assert.Contains("is not a GAUGE", await again.Content.ReadAsStringAsync());
+        foreach (var gateway in new[] { _a, _b })
+        {
+            var scrape = await gateway.Client.GetStringAsync("/metrics");
+            Assert.Contains("sn{instance=\"\",job=\"sb\"} 2\n", scrape);
+            Assert.DoesNotContain("sn{instance=\"\",job=\"sa\"}", scrape);
+        }
+    }
+
+    [Fact]
     public async Task Racing_first_pushes_of_a_name_with_two_types_accept_exactly_one_and_serve_it()
     {
         const int rounds = 40;
