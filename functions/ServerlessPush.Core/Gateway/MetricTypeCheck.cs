@@ -15,12 +15,12 @@ namespace ServerlessPush.Core.Gateway;
 /// </summary>
 internal sealed class MetricTypeCheck(IGroupStore store, IMetricTypeIndex typeIndex, TimeProvider time, ILogger logger)
 {
-    // Each round removes up to 8 stale rows, or finds rows registered again meanwhile.
-    private const int MaxRounds = 16;
+    // Rounds in a row that remove nothing (every row read was registered again meanwhile) before giving up.
+    private const int MaxFruitlessRounds = 16;
 
-    // When the other group sorts first, its push (if one is in flight) gets this long to land before
-    // its permits are revoked: of two racing first pushes one then completes instead of both retrying.
-    // Only liveness rests on these pauses; safety never does.
+    // A group not yet written whose row was found may be a first push in flight. When it sorts first,
+    // it gets this long to land before its permits are revoked: of two racing first pushes one then
+    // completes instead of both retrying. Only liveness rests on these pauses; safety never does.
     private static readonly TimeSpan[] RivalPauses = [TimeSpan.FromMilliseconds(25), TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(150)];
 
     /// <summary>Registers the families for the group, then checks them; the 400 reason, or null.</summary>
@@ -57,7 +57,7 @@ internal sealed class MetricTypeCheck(IGroupStore store, IMetricTypeIndex typeIn
     /// <summary>A row for <paramref name="name"/> in another group with a clashing type, confirmed by reading that group.</summary>
     private async Task<TypeRegistration?> FindLiveConflictAsync(GroupingKey key, string name, MetricType? ownType, MetricType[]? clashingTypes, CancellationToken cancellationToken)
     {
-        for (var round = 0; round < MaxRounds; round++)
+        for (var fruitless = 0; fruitless < MaxFruitlessRounds;)
         {
             var rows = await typeIndex.FindAsync(name, key, ownType, 8, cancellationToken).ConfigureAwait(false);
             rows = rows.Where(r => clashingTypes is null || clashingTypes.Contains(r.Type)).ToList();
@@ -65,30 +65,40 @@ internal sealed class MetricTypeCheck(IGroupStore store, IMetricTypeIndex typeIn
             {
                 return null;
             }
-            foreach (var row in rows)
+            var verdicts = await Task.WhenAll(rows.Select(r => IsLiveElseRemoveAsync(key, r, cancellationToken))).ConfigureAwait(false);
+            var live = Array.IndexOf(verdicts, RowVerdict.Live);
+            if (live >= 0)
             {
-                if (await IsLiveElseRemoveAsync(key, row, cancellationToken).ConfigureAwait(false))
-                {
-                    return row;
-                }
+                return rows[live];
             }
             // Every row read was stale and is gone, or was registered again since: read the rows anew.
+            fruitless = verdicts.Contains(RowVerdict.Removed) ? 0 : fruitless + 1;
         }
         throw new StorageUnavailableException($"The index rows of metric {name} kept changing; try again.");
     }
 
-    /// <summary>True if the row's group holds its family; else removes the row if it is provably stale.</summary>
-    private async Task<bool> IsLiveElseRemoveAsync(GroupingKey key, TypeRegistration row, CancellationToken cancellationToken)
+    private enum RowVerdict
+    {
+        /// <summary>The row's group holds the family: a conflict.</summary>
+        Live,
+        /// <summary>Proved stale and deleted.</summary>
+        Removed,
+        /// <summary>Proved stale at the version read, but registered again since: to be read again.</summary>
+        RegisteredAgain,
+    }
+
+    /// <summary>Whether the row's group holds its family; if not, removes the row if it is provably stale.</summary>
+    private async Task<RowVerdict> IsLiveElseRemoveAsync(GroupingKey key, TypeRegistration row, CancellationToken cancellationToken)
     {
         var state = await store.ReadStateAsync(row.Group, cancellationToken).ConfigureAwait(false);
         if (Holds(state, row))
         {
-            return true;
+            return RowVerdict.Live;
         }
         if (state.Permits.Count > 0)
         {
             // A push may be between registering this row and writing the group.
-            if (string.CompareOrdinal(row.Group.Canonical, key.Canonical) < 0)
+            if (state.Group is null && string.CompareOrdinal(row.Group.Canonical, key.Canonical) < 0)
             {
                 foreach (var pause in RivalPauses)
                 {
@@ -96,7 +106,7 @@ internal sealed class MetricTypeCheck(IGroupStore store, IMetricTypeIndex typeIn
                     state = await store.ReadStateAsync(row.Group, cancellationToken).ConfigureAwait(false);
                     if (Holds(state, row))
                     {
-                        return true;
+                        return RowVerdict.Live;
                     }
                     if (state.Permits.Count == 0)
                     {
@@ -111,7 +121,7 @@ internal sealed class MetricTypeCheck(IGroupStore store, IMetricTypeIndex typeIn
                 state = await store.ReadStateAsync(row.Group, cancellationToken).ConfigureAwait(false);
                 if (Holds(state, row))
                 {
-                    return true;
+                    return RowVerdict.Live;
                 }
             }
         }
@@ -119,7 +129,7 @@ internal sealed class MetricTypeCheck(IGroupStore store, IMetricTypeIndex typeIn
         // so it registers the row again after it was read, and this conditional delete then fails.
         var removed = await typeIndex.RemoveIfUnchangedAsync(row, cancellationToken).ConfigureAwait(false);
         logger.LogDebug("Stale index row {Name} {Type} {Group}: {Outcome}", row.Name, row.Type, row.Group, removed ? "removed" : "registered again, kept");
-        return false;
+        return removed ? RowVerdict.Removed : RowVerdict.RegisteredAgain;
     }
 
     /// <summary>The group holds the row's family; an expired group holds nothing, even before the sweep deletes it.</summary>

@@ -33,8 +33,10 @@ public sealed class TypeIndexRaceTests(AzuriteFixture fixture, ITestOutputHelper
         await _b.DisposeAsync();
     }
 
-    private static HttpRequestMessage Put(string path, string body) =>
-        new(HttpMethod.Put, path) { Content = new StringContent(body, Encoding.UTF8, "text/plain") };
+    private static HttpRequestMessage Put(string path, string body) => Push(HttpMethod.Put, path, body);
+
+    private static HttpRequestMessage Push(HttpMethod method, string path, string body) =>
+        new(method, path) { Content = new StringContent(body, Encoding.UTF8, "text/plain") };
 
     [Fact]
     public async Task A_push_whose_group_write_is_still_in_flight_keeps_its_index_row()
@@ -86,8 +88,10 @@ public sealed class TypeIndexRaceTests(AzuriteFixture fixture, ITestOutputHelper
         }
     }
 
-    [Fact]
-    public async Task Racing_first_pushes_of_a_name_with_two_types_accept_exactly_one_and_serve_it()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Racing_first_pushes_of_a_name_with_two_types_accept_exactly_one_and_serve_it(bool groupsExist)
     {
         const int rounds = 40;
         var outcomes = new Dictionary<string, int>();
@@ -98,9 +102,18 @@ public sealed class TypeIndexRaceTests(AzuriteFixture fixture, ITestOutputHelper
             // Alternate which instance pushes which type, and which job sorts first.
             var (gaugeOn, counterOn) = round % 2 == 0 ? (_a, _b) : (_b, _a);
             var (gaugeJob, counterJob) = round % 4 < 2 ? ($"ca{round}", $"cb{round}") : ($"cb{round}", $"ca{round}");
+            if (groupsExist)
+            {
+                // The name is new to groups that already hold something else (POSTs keep that).
+                foreach (var job in new[] { gaugeJob, counterJob })
+                {
+                    Assert.Equal(HttpStatusCode.OK, (await gaugeOn.Client.SendAsync(Put($"/metrics/job/{job}", "base 1\n"))).StatusCode);
+                }
+            }
+            var method = groupsExist ? HttpMethod.Post : HttpMethod.Put;
             var responses = await Task.WhenAll(
-                gaugeOn.Client.SendAsync(Put($"/metrics/job/{gaugeJob}", $"# TYPE {name} gauge\n{name} 1\n")),
-                counterOn.Client.SendAsync(Put($"/metrics/job/{counterJob}", $"# TYPE {name} counter\n{name} 2\n")));
+                gaugeOn.Client.SendAsync(Push(method, $"/metrics/job/{gaugeJob}", $"# TYPE {name} gauge\n{name} 1\n")),
+                counterOn.Client.SendAsync(Push(method, $"/metrics/job/{counterJob}", $"# TYPE {name} counter\n{name} 2\n")));
             var (gauge, counter) = ((int)responses[0].StatusCode, (int)responses[1].StatusCode);
 
             var servedGauge = true;
@@ -124,7 +137,7 @@ public sealed class TypeIndexRaceTests(AzuriteFixture fixture, ITestOutputHelper
         }
         foreach (var (outcome, count) in outcomes)
         {
-            output.WriteLine($"{count,3} of {rounds}: {outcome}");
+            output.WriteLine($"{count,3} of {rounds}{(groupsExist ? " (POST to existing groups)" : "")}: {outcome}");
         }
         Assert.True(failures.Count == 0, $"{failures.Count} of {rounds} rounds broke the rule:\n" + string.Join("\n", failures));
     }
