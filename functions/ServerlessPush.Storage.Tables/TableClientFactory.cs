@@ -8,9 +8,14 @@ namespace ServerlessPush.Storage.Tables;
 /// <summary>Builds the one <see cref="TableClient"/> the store shares: connection string locally, endpoint + Entra ID in Azure.</summary>
 public static class TableClientFactory
 {
-    public static TableClient Create(TableStorageOptions options, StorageRequestCounter? counter = null)
+    /// <param name="faultPolicy">An extra per-try policy (tests hold or fail chosen requests with it); null in production.</param>
+    public static TableClient Create(TableStorageOptions options, StorageRequestCounter? counter = null, HttpPipelinePolicy? faultPolicy = null)
     {
         var clientOptions = NewClientOptions(counter);
+        if (faultPolicy is not null)
+        {
+            clientOptions.AddPolicy(faultPolicy, HttpPipelinePosition.PerRetry);
+        }
         if (options.CreateTableIfMissing)
         {
             // A second client, without the policy, creates the table when a request finds it gone.

@@ -16,15 +16,16 @@ namespace ServerlessPush.Storage.Tables;
 /// version naming its chunk rows). Writing the head is what makes a write visible, so a write is atomic.</item>
 /// <item><c>failure</c>: the last failure time, a row of its own so that a blind PUT keeps it.</item>
 /// <item><c>chunk|version|n</c>: families of groups too large for one entity, written before the head flips.</item>
+/// <item><c>permit|id</c>: write permits (<see cref="GroupPermit"/>); every push's head write checks its permit in the same transaction.</item>
 /// </list>
 /// A deleted group leaves a tombstone head for <see cref="TombstoneRetention"/>; the expiry sweep
 /// removes tombstones like expired groups. Every change to a group rewrites its head (a new ETag):
 /// the scrape view relies on that to find what changed (TableGroupStore.View.cs).
-/// A PUT of an ordinary group is one upsert. A POST reads the partition and writes with the head's
-/// ETag, retrying when another writer won; so does a PUT of a group whose partition key is hashed
-/// (<see cref="TableKeys.IsHashed"/>), which must first learn whose partition it is.
-/// Reads and writes by key check the head's labels against the key, as a hashed key could be
-/// another group's (<see cref="EnsureFreeFor"/>).
+/// A PUT of an ordinary group is one transaction (head upsert, permit check). A POST reads the
+/// partition and writes with the head's ETag, retrying when another writer won; so does a PUT of a
+/// group whose partition key is hashed (<see cref="TableKeys.IsHashed"/>), which must first learn
+/// whose partition it is. Reads and writes by key check the head's labels against the key, as a
+/// hashed key could be another group's (<see cref="EnsureFreeFor"/>).
 /// </summary>
 public sealed partial class TableGroupStore : IGroupStore
 {
@@ -53,7 +54,8 @@ public sealed partial class TableGroupStore : IGroupStore
     private readonly bool _createTable;
     private Task? _ensureTable;
     private readonly PartitionWriteQueue _writeQueue = new();
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _expiryEntriesWritten = new(StringComparer.Ordinal);
+    // Per group partition: the permit and expiry bucket of the entry this instance last wrote.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Permit, string Bucket)> _expiryEntriesWritten = new(StringComparer.Ordinal);
 
     public TableGroupStore(TableClient table, TableStorageOptions options, TimeProvider time, ILogger<TableGroupStore> logger)
     {
@@ -70,7 +72,13 @@ public sealed partial class TableGroupStore : IGroupStore
         return partition?.Group is { } group && group.Key.Equals(key) ? group : null;
     }
 
-    public async Task WriteAsync(GroupingKey key, GroupMutation mutation, CancellationToken cancellationToken = default)
+    public Task WriteAsync(GroupingKey key, GroupMutation mutation, GroupPermit permit, CancellationToken cancellationToken = default) =>
+        WriteGroupAsync(key, mutation, permit, cancellationToken);
+
+    public Task WriteAsync(GroupingKey key, GroupMutation mutation, CancellationToken cancellationToken = default) =>
+        WriteGroupAsync(key, mutation, null, cancellationToken);
+
+    private async Task WriteGroupAsync(GroupingKey key, GroupMutation mutation, GroupPermit? permit, CancellationToken cancellationToken)
     {
         var pk = TableKeys.GroupPartition(key);
         // A hashed partition may be another group's: it is written only with the ETag of a head read
@@ -91,32 +99,48 @@ public sealed partial class TableGroupStore : IGroupStore
         using var _ = turn;
         for (var attempt = 1; ; attempt++)
         {
-            var current = conditional ? await ReadPartitionAsync(pk, cancellationToken).ConfigureAwait(false) : null;
+            StoredPartition? current = null;
+            if (conditional)
+            {
+                List<string> permits;
+                (current, permits) = await ReadPartitionRowsAsync(pk, cancellationToken).ConfigureAwait(false);
+                if (permit is not null && !permits.Contains(permit.Id))
+                {
+                    throw new PermitRevokedException(permit);
+                }
+            }
             EnsureFreeFor(current, key, pk);
             var content = mutation.Apply(current?.Group);
             var (bytes, encoding) = GroupPayloadCodec.Encode(content.Families);
             try
             {
                 // The index entry goes first: a group whose write lands is always findable by the sweep.
-                await RecordExpiryAsync(pk, key, content.ExpiresAt, cancellationToken).ConfigureAwait(false);
+                await RecordExpiryAsync(pk, key, content.ExpiresAt, permit, cancellationToken).ConfigureAwait(false);
                 if (bytes.Length <= InlineLimit && (current is null || current.ChunkRows.Count == 0))
                 {
                     var head = NewHead(pk, key, content, encoding, bytes, version: null, chunks: 0);
-                    await WriteHeadAsync(head, current, conditional, cancellationToken).ConfigureAwait(false);
+                    await WriteHeadAsync(head, current, conditional, permit, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
                     // Large groups, or replacing one: the old chunk rows must be known to be removed.
                     current ??= await ReadPartitionAsync(pk, cancellationToken).ConfigureAwait(false);
                     EnsureFreeFor(current, key, pk);
-                    await WriteLargeAsync(pk, key, content, encoding, bytes, current, cancellationToken).ConfigureAwait(false);
+                    await WriteLargeAsync(pk, key, content, encoding, bytes, current, permit, cancellationToken).ConfigureAwait(false);
                 }
                 return;
             }
-            catch (RequestFailedException e) when (e.Status is 412 or 409)
+            catch (RequestFailedException e) when (e.Status is 412 or 409 or 404)
             {
-                // A writer on another instance changed the group between our read and our write: read
-                // again after a pause drawn at random up to a cap that doubles (5, 10, 20, 40, then 80 ms).
+                // Another writer changed the group between our read and our write, or the sweep deleted
+                // it (404), or the permit was revoked. Only the last is final; else read again.
+                // (A read-modify-write learns of a revocation from its next read.)
+                if (permit is not null && !conditional && !await PermitExistsAsync(pk, permit, cancellationToken).ConfigureAwait(false))
+                {
+                    throw new PermitRevokedException(permit);
+                }
+                // Read again after a pause drawn at random up to a cap that doubles (5, 10, 20, 40, then
+                // 80 ms), within the budget.
                 try
                 {
                     await Task.Delay(TimeSpan.FromMilliseconds(1 + Random.Shared.Next(5 << Math.Min(attempt - 1, 4))), budget.Token).ConfigureAwait(false);
@@ -235,7 +259,7 @@ public sealed partial class TableGroupStore : IGroupStore
             var expires = ToTime(row.GetInt64("ExpiresTicks")) ?? DateTimeOffset.MinValue;
             if (expires <= now)
             {
-                yield return new ExpiryCandidate(GroupingKey.Create(ReadLabels(row.GetString("Labels"))), expires, row.PartitionKey + "\n" + row.RowKey);
+                yield return new ExpiryCandidate(GroupingKey.Create(ReadLabels(row.GetString("Labels"))), expires, new ExpiryEntryRef(row.PartitionKey, row.RowKey, row.ETag).ToString());
             }
         }
     }
@@ -243,38 +267,72 @@ public sealed partial class TableGroupStore : IGroupStore
     public async Task<bool> DeleteIfExpiredAsync(ExpiryCandidate candidate, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         var pk = TableKeys.GroupPartition(candidate.Key);
-        var entry = candidate.IndexEntry.Split('\n');
+        var entry = ExpiryEntryRef.Parse(candidate.IndexEntry);
         try
         {
-            var partition = await ReadPartitionAsync(pk, cancellationToken).ConfigureAwait(false);
-            var deleted = false;
-            if (partition is { IsTombstone: true } && ToTime(partition.Head.GetInt64("ExpiresTicks")) <= now)
+            for (var attempt = 1; attempt <= MaxWriteAttempts; attempt++)
             {
-                // A deletion every view has had time to see: remove the tombstone for good.
-                await DeleteGroupIfUnchangedAsync(pk, partition, cancellationToken).ConfigureAwait(false);
-            }
-            else if (partition?.Group is not null && partition.Group.IsExpiredAt(now))
-            {
-                deleted = await DeleteGroupIfUnchangedAsync(pk, partition, cancellationToken).ConfigureAwait(false);
-            }
-            else if (partition?.Group?.ExpiresAt is { } renewed && TableKeys.ExpiryPartition(renewed) == entry[0])
-            {
-                // Renewed within the same bucket (the entry was not rewritten): keep the entry, with the new time.
-                // The group's own labels: after a hashed key's race the entry may name the loser.
-                await _table.UpsertEntityAsync(ExpiryEntry(pk, partition.Group.Key, renewed), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                var partition = await ReadPartitionAsync(pk, cancellationToken).ConfigureAwait(false);
+                // A tombstone expires like a group, once every view has had time to see the deletion.
+                var expires = partition is null ? null
+                    : partition.IsTombstone ? ToTime(partition.Head.GetInt64("ExpiresTicks"))
+                    : partition.Group!.ExpiresAt;
+                if (expires <= now)
+                {
+                    if (!await DeleteGroupIfUnchangedAsync(pk, partition!, cancellationToken).ConfigureAwait(false))
+                    {
+                        // Written, or a permit revoked, since it was read: look again.
+                        continue;
+                    }
+                    await DeleteEntryIfUnchangedAsync(entry, cancellationToken).ConfigureAwait(false);
+                    return !partition!.IsTombstone;
+                }
+                if (expires is { } later)
+                {
+                    // The stored group's own labels: after a hashed key's race the entry may name the loser.
+                    // Renewed (or deleted) since the entry was written: make sure an entry is due when it does expire.
+                    await _table.UpsertEntityAsync(ExpiryEntry(pk, partition?.Group?.Key ?? candidate.Key, later), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                    if (TableKeys.ExpiryPartition(later) == entry.Partition)
+                    {
+                        // That was this very entry, rewritten with the new time.
+                        return false;
+                    }
+                }
+                await DeleteEntryIfUnchangedAsync(entry, cancellationToken).ConfigureAwait(false);
                 return false;
             }
-            else if (partition?.Group?.ExpiresAt is { } later)
-            {
-                // Renewed into a later bucket: make sure that bucket has the entry, then drop this one.
-                await _table.UpsertEntityAsync(ExpiryEntry(pk, partition.Group.Key, later), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-            }
-            await _table.DeleteEntityAsync(entry[0], entry[1], ETag.All, cancellationToken).ConfigureAwait(false);
-            return deleted;
+            throw new StorageUnavailableException($"Group {pk} kept changing while being swept.");
         }
         catch (Exception e) when (IsUnavailable(e))
         {
             throw Unavailable(e);
+        }
+    }
+
+    /// <summary>
+    /// Drops a swept entry unless a writer upserted it after it was listed (then it is that writer's
+    /// entry, for a group it has just written: it must stay).
+    /// </summary>
+    private async Task DeleteEntryIfUnchangedAsync(ExpiryEntryRef entry, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _table.DeleteEntityAsync(entry.Partition, entry.Row, entry.ETag, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == 412)
+        {
+        }
+    }
+
+    /// <summary>Where an expiry entry is and the version it was listed at, carried by <see cref="ExpiryCandidate.IndexEntry"/>.</summary>
+    private readonly record struct ExpiryEntryRef(string Partition, string Row, ETag ETag)
+    {
+        public override string ToString() => $"{Partition}\n{Row}\n{ETag}";
+
+        public static ExpiryEntryRef Parse(string text)
+        {
+            var parts = text.Split('\n');
+            return new ExpiryEntryRef(parts[0], parts[1], new ETag(parts[2]));
         }
     }
 
@@ -295,7 +353,11 @@ public sealed partial class TableGroupStore : IGroupStore
         }
     }
 
-    private async Task<StoredPartition?> ReadPartitionAsync(string pk, CancellationToken cancellationToken)
+    private async Task<StoredPartition?> ReadPartitionAsync(string pk, CancellationToken cancellationToken) =>
+        (await ReadPartitionRowsAsync(pk, cancellationToken).ConfigureAwait(false)).Partition;
+
+    /// <summary>The partition's group (null if no head) and the ids of its permits, from one consistent read.</summary>
+    private async Task<(StoredPartition? Partition, List<string> Permits)> ReadPartitionRowsAsync(string pk, CancellationToken cancellationToken)
     {
         await EnsureTableSafeAsync().ConfigureAwait(false);
         for (var attempt = 0; attempt < 5; attempt++)
@@ -312,10 +374,14 @@ public sealed partial class TableGroupStore : IGroupStore
             {
                 throw Unavailable(e);
             }
+            var permits = rows
+                .Where(r => r.RowKey.StartsWith(TableKeys.PermitPrefix, StringComparison.Ordinal))
+                .Select(r => r.RowKey[TableKeys.PermitPrefix.Length..])
+                .ToList();
             var partition = Assemble(pk, rows);
             if (partition is null || !partition.Torn)
             {
-                return partition;
+                return (partition is null ? null : partition with { Permits = permits }, permits);
             }
         }
         throw new StorageUnavailableException($"Group partition {pk} kept changing while being read.");
@@ -370,10 +436,22 @@ public sealed partial class TableGroupStore : IGroupStore
         return new StoredPartition(group, head, chunkRows, Torn: false, hasFailureRow);
     }
 
-    private async Task WriteHeadAsync(TableEntity head, StoredPartition? current, bool conditional, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the head: blind, or conditionally on the head read (created if none was). With a permit,
+    /// in one transaction with a merge of the permit row that fails if the permit was revoked.
+    /// </summary>
+    private async Task WriteHeadAsync(TableEntity head, StoredPartition? current, bool conditional, GroupPermit? permit, CancellationToken cancellationToken)
     {
         await EnsureTableAsync().ConfigureAwait(false);
-        if (!conditional)
+        if (permit is not null)
+        {
+            var write = !conditional ? new TableTransactionAction(TableTransactionActionType.UpsertReplace, head)
+                : current is null ? new TableTransactionAction(TableTransactionActionType.Add, head)
+                : new TableTransactionAction(TableTransactionActionType.UpdateReplace, head, current.Head.ETag);
+            var check = new TableTransactionAction(TableTransactionActionType.UpdateMerge, new TableEntity(head.PartitionKey, TableKeys.PermitRow(permit.Id)), ETag.All);
+            await _table.SubmitTransactionAsync([write, check], cancellationToken).ConfigureAwait(false);
+        }
+        else if (!conditional)
         {
             await _table.UpsertEntityAsync(head, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         }
@@ -391,7 +469,7 @@ public sealed partial class TableGroupStore : IGroupStore
     /// New chunk rows under a fresh version first, then the head flips to them with the ETag
     /// read before (so a concurrent writer makes this one retry), then the old chunks go.
     /// </summary>
-    private async Task WriteLargeAsync(string pk, GroupingKey key, GroupContent content, string encoding, byte[] bytes, StoredPartition? current, CancellationToken cancellationToken)
+    private async Task WriteLargeAsync(string pk, GroupingKey key, GroupContent content, string encoding, byte[] bytes, StoredPartition? current, GroupPermit? permit, CancellationToken cancellationToken)
     {
         await EnsureTableAsync().ConfigureAwait(false);
         var version = Guid.NewGuid().ToString("N");
@@ -415,9 +493,9 @@ public sealed partial class TableGroupStore : IGroupStore
             : NewHead(pk, key, content, encoding, bytes, null, 0);
         try
         {
-            await WriteHeadAsync(head, current, conditional: true, cancellationToken).ConfigureAwait(false);
+            await WriteHeadAsync(head, current, conditional: true, permit, cancellationToken).ConfigureAwait(false);
         }
-        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        catch (RequestFailedException e) when (e.Status is 409 or 412 or 404)
         {
             if (needsChunks)
             {
@@ -476,8 +554,12 @@ public sealed partial class TableGroupStore : IGroupStore
                 ["Deleted"] = true,
                 ["ExpiresTicks"] = (_time.GetUtcNow() + TombstoneRetention).UtcTicks,
             };
-            await RecordExpiryAsync(pk, key, _time.GetUtcNow() + TombstoneRetention, cancellationToken).ConfigureAwait(false);
-            var others = rows.Where(r => r.RowKey is not (TableKeys.HeadRow or TableKeys.FailureRow)).Select(r => r.RowKey).ToList();
+            await RecordExpiryAsync(pk, key, _time.GetUtcNow() + TombstoneRetention, permit: null, cancellationToken).ConfigureAwait(false);
+            // Permits go in the first transaction, with the head: a deleted group's writers must register its names again.
+            var others = rows.Where(r => r.RowKey is not (TableKeys.HeadRow or TableKeys.FailureRow))
+                .Select(r => r.RowKey)
+                .OrderBy(rk => rk.StartsWith(TableKeys.PermitPrefix, StringComparison.Ordinal) ? 0 : 1)
+                .ToList();
             try
             {
                 // The failure row is emptied in the same transaction, so a re-created group starts
@@ -501,25 +583,35 @@ public sealed partial class TableGroupStore : IGroupStore
         }
     }
 
-    /// <summary>Upserts the expiry index entry, unless this instance already wrote it for this bucket.</summary>
-    private async Task RecordExpiryAsync(string pk, GroupingKey key, DateTimeOffset? expiresAt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Upserts the expiry index entry, unless this instance wrote the entry for this bucket under the
+    /// same permit. The sweep deletes an entry only together with its group and the group's permits,
+    /// or when a later entry exists, or when the entry was not written again since the sweep listed it;
+    /// so while the permit works the entry is there, and a write under a revoked permit fails and is
+    /// retried under a new permit, which writes the entry again.
+    /// </summary>
+    private async Task RecordExpiryAsync(string pk, GroupingKey key, DateTimeOffset? expiresAt, GroupPermit? permit, CancellationToken cancellationToken)
     {
         if (expiresAt is not { } expires)
         {
             return;
         }
-        var cacheKey = TableKeys.ExpiryPartition(expires) + "\n" + pk;
-        if (_expiryEntriesWritten.ContainsKey(cacheKey))
+        var bucket = TableKeys.ExpiryPartition(expires);
+        if (permit is not null && _expiryEntriesWritten.TryGetValue(pk, out var written) && written == (permit.Id, bucket))
         {
             return;
         }
         await EnsureTableAsync().ConfigureAwait(false);
         await _table.UpsertEntityAsync(ExpiryEntry(pk, key, expires), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        if (permit is null)
+        {
+            return;
+        }
         if (_expiryEntriesWritten.Count > 100_000)
         {
             _expiryEntriesWritten.Clear();
         }
-        _expiryEntriesWritten.TryAdd(cacheKey, 0);
+        _expiryEntriesWritten[pk] = (permit.Id, bucket);
     }
 
     private static TableEntity ExpiryEntry(string pk, GroupingKey key, DateTimeOffset expires) =>
@@ -529,7 +621,11 @@ public sealed partial class TableGroupStore : IGroupStore
             ["ExpiresTicks"] = expires.UtcTicks,
         };
 
-    /// <summary>Deletes a group's rows if its head still has the ETag read; false if it changed or is gone.</summary>
+    /// <summary>
+    /// Deletes a group's rows if its head still has the ETag read and its permits are all still there,
+    /// the head and the permits in one transaction (so no write with one of those permits can land
+    /// after the head is gone); false if anything changed.
+    /// </summary>
     private async Task<bool> DeleteGroupIfUnchangedAsync(string pk, StoredPartition partition, CancellationToken cancellationToken)
     {
         var others = partition.ChunkRows.Select(r => r.RowKey).ToList();
@@ -537,10 +633,15 @@ public sealed partial class TableGroupStore : IGroupStore
         {
             others.Add(TableKeys.FailureRow);
         }
-        var actions = new List<TableTransactionAction>
+        var permits = partition.Permits.Select(TableKeys.PermitRow).ToList();
+        // Revoking is always safe: permits beyond what one transaction takes go first, on their own.
+        foreach (var rowKey in permits.Skip(MaxTransactionActions - 1))
         {
-            new(TableTransactionActionType.Delete, new TableEntity(pk, TableKeys.HeadRow), partition.Head.ETag),
-        };
+            await _table.DeleteEntityAsync(pk, rowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+        }
+        var actions = permits.Take(MaxTransactionActions - 1)
+            .Select(rk => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(pk, rk), ETag.All))
+            .Prepend(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(pk, TableKeys.HeadRow), partition.Head.ETag));
         try
         {
             // The failure row may not exist, and a missing row fails a transaction: delete it apart.
@@ -710,6 +811,9 @@ public sealed partial class TableGroupStore : IGroupStore
     /// <summary>A group's rows; <see cref="Group"/> is null for a tombstone.</summary>
     private sealed record StoredPartition(MetricGroup? Group, TableEntity Head, List<TableEntity> ChunkRows, bool Torn, bool HasFailureRow = false)
     {
+        /// <summary>Ids of the group's write permits.</summary>
+        public IReadOnlyList<string> Permits { get; init; } = [];
+
         public bool IsTombstone => Group is null && !Torn;
     }
 }

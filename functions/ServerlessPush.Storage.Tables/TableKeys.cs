@@ -31,6 +31,10 @@ public static class TableKeys
     public const string FailureRow = "failure";
     /// <summary>Chunk rows of large groups: <c>chunk|&lt;version&gt;|&lt;index&gt;</c>; they sort before the head.</summary>
     public const string ChunkPrefix = "chunk|";
+    /// <summary>Write permits of a group: <c>permit|&lt;random id&gt;</c>; they sort after the head.</summary>
+    public const string PermitPrefix = "permit|";
+    /// <summary>First row key after every permit row.</summary>
+    public const string PermitRangeEnd = "permit}";
 
     // Azurite rejects keys over 512 characters; Azure allows 1 KiB. Job part plus the rest stay below
     // both, also inside an index row key (<TYPE>|<group partition>).
@@ -73,6 +77,8 @@ public static class TableKeys
     public static bool IsHashed(string partition) => partition.Contains(HashedMark, StringComparison.Ordinal);
 
     public static string ChunkRow(string version, int index) => $"{ChunkPrefix}{version}|{index:D5}";
+
+    public static string PermitRow(string id) => PermitPrefix + id;
 
     /// <summary>Index row key: the type first, so "rows of another type" is two key-range reads.</summary>
     public static string TypeRow(string typeName, string groupPartition) => typeName + "|" + groupPartition;

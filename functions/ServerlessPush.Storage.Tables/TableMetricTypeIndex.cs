@@ -13,6 +13,8 @@ namespace ServerlessPush.Storage.Tables;
 /// "Groups holding this name with another type" is two key-range reads within one partition,
 /// whatever the size of the store. Rows keep the group's labels and the metric name: where either
 /// key is hashed (<see cref="TableKeys.IsHashed"/>) they, not the key, say whose row it is.
+/// A registration is an upsert, so it always gives the row a new ETag: a reader's removal,
+/// conditional on the ETag it read, fails once the row was registered again.
 /// </summary>
 /// <remarks>A table lost or not yet created (local runs) is created by <see cref="TableRecreationPolicy"/> in the client's pipeline.</remarks>
 public sealed class TableMetricTypeIndex(TableClient table) : IMetricTypeIndex
@@ -62,15 +64,21 @@ public sealed class TableMetricTypeIndex(TableClient table) : IMetricTypeIndex
         }
     }
 
-    public async Task RemoveAsync(TypeRegistration registration, CancellationToken cancellationToken = default)
+    public async Task<bool> RemoveIfUnchangedAsync(TypeRegistration registration, CancellationToken cancellationToken = default)
     {
         try
         {
+            // A single delete of a row already gone answers 404 without throwing: gone is what was wanted.
             await table.DeleteEntityAsync(
                 TableKeys.NamePartition(registration.Name),
                 TableKeys.TypeRow(PushValidator.TypeName(registration.Type), TableKeys.GroupPartition(registration.Group)),
-                ETag.All,
+                registration.Version is { } version ? new ETag(version) : throw new ArgumentException("A row is removed only at the version read.", nameof(registration)),
                 cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 412)
+        {
+            return false;
         }
         catch (Exception e) when (TableGroupStore.IsUnavailable(e))
         {
@@ -119,7 +127,8 @@ public sealed class TableMetricTypeIndex(TableClient table) : IMetricTypeIndex
             found.Add(new TypeRegistration(
                 Name: name,
                 Type: type,
-                Group: GroupingKey.Create(labels.Select(p => KeyValuePair.Create(p[0], p[1])))));
+                Group: GroupingKey.Create(labels.Select(p => KeyValuePair.Create(p[0], p[1]))),
+                Version: row.ETag.ToString()));
             if (found.Count >= limit)
             {
                 break;

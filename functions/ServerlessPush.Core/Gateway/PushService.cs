@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ServerlessPush.Core.Exposition;
@@ -24,53 +23,103 @@ public readonly record struct PushOutcome(string? Error)
 
 /// <summary>
 /// PUT, POST and DELETE of groups. A push is checked on its own, then against only the groups it
-/// could clash with (the groups that share its metric names, through <see cref="IMetricTypeIndex"/>,
-/// and the groups that differ from it only by <c>instance</c>), then written atomically.
-/// Nothing is stored for a rejected push except the failure time of a group that already exists.
+/// could clash with (the groups that share its metric names, through <see cref="IMetricTypeIndex"/>
+/// and <see cref="MetricTypeCheck"/>, and the groups that differ from it only by <c>instance</c>),
+/// then written atomically with a <see cref="GroupPermit"/>. Nothing is stored for a rejected push
+/// except its index rows and the failure time of a group that already exists.
 /// </summary>
-public sealed class PushService(IGroupStore store, IMetricTypeIndex typeIndex, IOptions<GatewayOptions> options, TimeProvider time, ILogger<PushService> logger)
+public sealed class PushService
 {
     public const string RejectionPrefix = "pushed metrics are invalid or inconsistent with existing metrics: ";
 
-    // Index rows this instance has written, so steady-state pushes skip the index. Another instance
-    // may remove a row it found stale (its group was deleted) while this one still trusts it, so
-    // entries live one minute: that bounds the window in which a scaled-out gateway can let a type
-    // clash in (the scrape then drops the later type with a warning, it never fails). The map is
-    // cleared when full; a missing entry only costs one more registration.
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _registered = new(StringComparer.Ordinal);
-    private const int RegisteredCacheLimit = 200_000;
-    private static readonly TimeSpan RegisteredCacheLifetime = TimeSpan.FromMinutes(1);
+    // A write refused for a revoked permit is retried with a new one; a revocation is rare (a push of
+    // another type found this group without the family), so a few attempts suffice.
+    private const int MaxAttempts = 8;
+
+    private readonly IGroupStore _store;
+    private readonly IOptions<GatewayOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<PushService> _logger;
+    private readonly MetricTypeCheck _typeCheck;
+    // Names this instance registered, per group and permit, so steady-state pushes skip the index.
+    private readonly RegisteredNames _registered = new();
+
+    public PushService(IGroupStore store, IMetricTypeIndex typeIndex, IOptions<GatewayOptions> options, TimeProvider time, ILogger<PushService> logger)
+    {
+        _store = store;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _typeCheck = new MetricTypeCheck(store, typeIndex, time, logger);
+    }
 
     /// <param name="ttl">The push's own TTL (the <c>X-ServerlessPush-TTL</c> header), already checked against the maximum; null = the default.</param>
     public async Task<PushOutcome> PushAsync(GroupingKey key, List<MetricFamily> families, PushMode mode, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
     {
-        var now = time.GetUtcNow();
-        var error = PushValidator.ValidateAndSanitise(key, families)
-            ?? await CheckAgainstOtherGroupsAsync(key, families, cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        var error = PushValidator.ValidateAndSanitise(key, families);
         if (error is not null)
         {
-            logger.LogInformation("Push to {Group} rejected: {Reason}", key, error);
-            await store.RecordFailureAsync(key, now, cancellationToken).ConfigureAwait(false);
-            return new PushOutcome(RejectionPrefix + error);
+            return await RejectAsync(key, now, error, cancellationToken).ConfigureAwait(false);
         }
-
         var pushed = families.Select(f => new PushedFamily(f, now)).ToList();
-        var defaultTtl = options.Value.GroupTtl is { } d && d > TimeSpan.Zero ? d : (TimeSpan?)null;
+        var defaultTtl = _options.Value.GroupTtl is { } d && d > TimeSpan.Zero ? d : (TimeSpan?)null;
         GroupMutation mutation = mode == PushMode.Replace
             ? new ReplaceFamilies(pushed, now, ttl ?? defaultTtl)
             : new MergeFamilies(pushed, now, ttl, defaultTtl);
-        await store.WriteAsync(key, mutation, cancellationToken).ConfigureAwait(false);
-        return new PushOutcome(null);
+
+        var siblingCheck = CheckSiblingDuplicatesAsync(key, families, cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            var (permit, unregistered) = _registered.Lookup(key, families);
+            // The permit must exist before the rows are registered: that order is what lets a reader
+            // that revoked it prove a row stale.
+            // (Shared by concurrent first pushes, so not cancelled with this request.)
+            permit ??= await _registered.AcquireAsync(key, k => _store.AcquirePermitAsync(k, CancellationToken.None)).ConfigureAwait(false);
+            var typeError = unregistered.Count == 0
+                ? null
+                : await _typeCheck.RegisterAndCheckAsync(key, unregistered, cancellationToken).ConfigureAwait(false);
+            error = await siblingCheck.ConfigureAwait(false) ?? typeError;
+            if (error is not null)
+            {
+                return await RejectAsync(key, now, error, cancellationToken).ConfigureAwait(false);
+            }
+            try
+            {
+                await _store.WriteAsync(key, mutation, permit, cancellationToken).ConfigureAwait(false);
+                _registered.Add(permit, unregistered.Select(f => (f.Name, f.Type)));
+                return new PushOutcome(null);
+            }
+            catch (PermitRevokedException e)
+            {
+                // Another push found this group without one of its names and revoked the permit:
+                // register the names again (under a new permit) and check them again.
+                _registered.Forget(e.Permit);
+                if (attempt >= MaxAttempts)
+                {
+                    throw new StorageUnavailableException($"Group {key} kept losing its write permit to concurrent pushes; try again.", e);
+                }
+                _logger.LogDebug("Push to {Group}: write permit revoked, attempt {Attempt}", key, attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 20 * attempt)), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<PushOutcome> RejectAsync(GroupingKey key, DateTimeOffset now, string error, CancellationToken cancellationToken)
+    {
+        _logger.LogInformation("Push to {Group} rejected: {Reason}", key, error);
+        await _store.RecordFailureAsync(key, now, cancellationToken).ConfigureAwait(false);
+        return new PushOutcome(RejectionPrefix + error);
     }
 
     public Task DeleteAsync(GroupingKey key, CancellationToken cancellationToken = default) =>
-        store.DeleteAsync(key, cancellationToken);
+        _store.DeleteAsync(key, cancellationToken);
 
     /// <summary>Deletes every group of a job, whatever its other labels; returns how many.</summary>
     public async Task<int> DeleteJobAsync(string job, CancellationToken cancellationToken = default)
     {
         var keys = new List<GroupingKey>();
-        await foreach (var key in store.ListKeysOfJobAsync(job, cancellationToken).ConfigureAwait(false))
+        await foreach (var key in _store.ListKeysOfJobAsync(job, cancellationToken).ConfigureAwait(false))
         {
             keys.Add(key);
         }
@@ -81,7 +130,7 @@ public sealed class PushService(IGroupStore store, IMetricTypeIndex typeIndex, I
     public async Task<int> WipeAsync(CancellationToken cancellationToken = default)
     {
         var keys = new List<GroupingKey>();
-        await foreach (var key in store.ListKeysAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var key in _store.ListKeysAsync(cancellationToken).ConfigureAwait(false))
         {
             keys.Add(key);
         }
@@ -93,18 +142,10 @@ public sealed class PushService(IGroupStore store, IMetricTypeIndex typeIndex, I
         var deleted = 0;
         await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (key, ct) =>
         {
-            await store.DeleteAsync(key, ct).ConfigureAwait(false);
+            await _store.DeleteAsync(key, ct).ConfigureAwait(false);
             Interlocked.Increment(ref deleted);
         }).ConfigureAwait(false);
         return deleted;
-    }
-
-    private async Task<string?> CheckAgainstOtherGroupsAsync(GroupingKey key, List<MetricFamily> families, CancellationToken cancellationToken)
-    {
-        var siblingCheck = CheckSiblingDuplicatesAsync(key, families, cancellationToken);
-        var typeCheck = CheckTypesAsync(key, families, cancellationToken);
-        var results = await Task.WhenAll(siblingCheck, typeCheck).ConfigureAwait(false);
-        return results[0] ?? results[1];
     }
 
     /// <summary>
@@ -183,104 +224,10 @@ public sealed class PushService(IGroupStore store, IMetricTypeIndex typeIndex, I
         yield return PushValidator.SeriesSignature(TimestampGauges.PushFailureTimeName, metric);
     }
 
-    /// <summary>
-    /// A name may have one type across all groups, and a summary or histogram <c>x</c> may not meet an
-    /// <c>x_count</c>, <c>x_sum</c> or <c>x_bucket</c> elsewhere. Rows are registered first, then looked
-    /// up, so of two racing pushes at least one sees the other. Rows already known to this instance
-    /// skip both steps: any later conflicting push sees them and is the one rejected.
-    /// </summary>
-    private async Task<string?> CheckTypesAsync(GroupingKey key, List<MetricFamily> families, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        var fresh = families
-            .Where(f => !(_registered.TryGetValue(CacheKey(key, f.Name, f.Type), out var at) && now - at < RegisteredCacheLifetime))
-            .ToList();
-        if (fresh.Count == 0)
-        {
-            return null;
-        }
-        await typeIndex.RegisterAsync(key, fresh.Select(f => (f.Name, f.Type)).ToList(), cancellationToken).ConfigureAwait(false);
-
-        var checks = fresh.Select(f => CheckFamilyAsync(key, f, cancellationToken)).ToList();
-        var errors = await Task.WhenAll(checks).ConfigureAwait(false);
-        var error = errors.FirstOrDefault(e => e is not null);
-        if (error is not null)
-        {
-            // The rows just written stay: the group may hold some of these families already, and a
-            // row it does not back is verified and removed by whichever push trips over it.
-            return error;
-        }
-        if (_registered.Count > RegisteredCacheLimit)
-        {
-            _registered.Clear();
-        }
-        foreach (var family in fresh)
-        {
-            _registered[CacheKey(key, family.Name, family.Type)] = now;
-        }
-        return null;
-    }
-
-    private async Task<string?> CheckFamilyAsync(GroupingKey key, MetricFamily family, CancellationToken cancellationToken)
-    {
-        var conflict = await FindLiveConflictAsync(key, family.Name, family.Type, null, cancellationToken).ConfigureAwait(false);
-        if (conflict is not null)
-        {
-            var metric = family.Metric.FirstOrDefault() ?? new Metric();
-            return $"{PushValidator.Describe(family.Name, metric)} is not a {PushValidator.TypeName(conflict.Type)}";
-        }
-        foreach (var (other, types) in PushValidator.SuffixClashCandidates(family))
-        {
-            var clash = await FindLiveConflictAsync(key, other, null, types, cancellationToken).ConfigureAwait(false);
-            if (clash is not null)
-            {
-                var (summaryName, kind) = types.Length == 6 ? (family.Name, family.Type) : (other, clash.Type);
-                var collidingName = types.Length == 6 ? other : family.Name;
-                return $"collected metric named {GroupingPathParser.GoQuote(collidingName)} collides with previously collected {PushValidator.TypeName(kind).ToLowerInvariant()} named {GroupingPathParser.GoQuote(summaryName)}";
-            }
-        }
-        return null;
-    }
-
-    /// <summary>A row for <paramref name="name"/> in another group with a clashing type, confirmed by reading that group.</summary>
-    private async Task<TypeRegistration?> FindLiveConflictAsync(GroupingKey key, string name, MetricType? ownType, MetricType[]? clashingTypes, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var rows = await typeIndex.FindAsync(name, key, ownType, 8, cancellationToken).ConfigureAwait(false);
-            rows = rows.Where(r => clashingTypes is null || clashingTypes.Contains(r.Type)).ToList();
-            if (rows.Count == 0)
-            {
-                return null;
-            }
-            var staleFound = false;
-            foreach (var row in rows)
-            {
-                var group = await GetLiveAsync(row.Group, cancellationToken).ConfigureAwait(false);
-                if (group is not null && group.Families.Any(f => f.Name == name && f.Family.Type == row.Type))
-                {
-                    return row;
-                }
-                logger.LogDebug("Removing stale index row {Name} {Type} {Group}", name, row.Type, row.Group);
-                await typeIndex.RemoveAsync(row, cancellationToken).ConfigureAwait(false);
-                // The cache may no longer skip the check for that group: a family that conflicts with
-                // it may now be stored (this very push, if accepted).
-                _registered.TryRemove(CacheKey(row.Group, name, row.Type), out _);
-                staleFound = true;
-            }
-            if (!staleFound)
-            {
-                return null;
-            }
-        }
-    }
-
     /// <summary>A group as pushes must see it: an expired group is gone, even before the sweep deletes it.</summary>
     private async Task<MetricGroup?> GetLiveAsync(GroupingKey key, CancellationToken cancellationToken)
     {
-        var group = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
-        return group is null || group.IsExpiredAt(time.GetUtcNow()) ? null : group;
+        var group = await _store.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        return group is null || group.IsExpiredAt(_time.GetUtcNow()) ? null : group;
     }
-
-    private static string CacheKey(GroupingKey key, string name, MetricType type) => $"{name}\u00FF{(int)type}\u00FF{key.Canonical}";
 }

@@ -13,11 +13,28 @@ public interface IGroupStore
     Task<MetricGroup?> GetAsync(GroupingKey key, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Writes a group. A <see cref="GroupMutation"/> that needs the current group gets it read with its
-    /// version and is re-applied if another writer got there first (optimistic concurrency);
-    /// one that does not is written blind (one round trip). The stored failure time is never changed here.
+    /// Writes a group, in the same storage transaction as a check that <paramref name="permit"/> still
+    /// exists (else <see cref="PermitRevokedException"/>, nothing written). A <see cref="GroupMutation"/>
+    /// that needs the current group gets it read with its version and is re-applied if another writer
+    /// got there first (optimistic concurrency); one that does not is written blind (one round trip).
+    /// The stored failure time is never changed here.
+    /// </summary>
+    Task WriteAsync(GroupingKey key, GroupMutation mutation, GroupPermit permit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Writes a group without a permit: its names are not in the metric-name index, so pushes are not
+    /// checked against it. Only for loading data outside the push path (benchmarks, tests).
     /// </summary>
     Task WriteAsync(GroupingKey key, GroupMutation mutation, CancellationToken cancellationToken = default);
+
+    /// <summary>A permit on the group: one that exists (joined), else a new one. Taken before the push's names are registered.</summary>
+    Task<GroupPermit> AcquirePermitAsync(GroupingKey key, CancellationToken cancellationToken = default);
+
+    /// <summary>The group (null if absent, deleted or a tombstone) and the permits that existed when it was read, in one read.</summary>
+    Task<GroupState> ReadStateAsync(GroupingKey key, CancellationToken cancellationToken = default);
+
+    /// <summary>Revokes permits for good: writes made with them fail from now on. Already revoked ones are ignored.</summary>
+    Task RevokePermitsAsync(IReadOnlyCollection<GroupPermit> permits, CancellationToken cancellationToken = default);
 
     /// <summary>Records a rejected push on an existing group; does nothing if the group does not exist.</summary>
     Task RecordFailureAsync(GroupingKey key, DateTimeOffset time, CancellationToken cancellationToken = default);
@@ -38,9 +55,10 @@ public interface IGroupStore
     IAsyncEnumerable<ExpiryCandidate> ListExpiryCandidatesAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Deletes the candidate's group if the group itself (not the index) says it expired by
-    /// <paramref name="now"/>, conditionally on the version read, so a push renewing it meanwhile wins;
-    /// then drops the index entry. True if the group was deleted here.
+    /// Deletes the candidate's group (and revokes its permits) if the group itself (not the index)
+    /// says it expired by <paramref name="now"/>, conditionally on the version read, so a push renewing
+    /// it meanwhile wins; else makes sure an entry exists for when it does expire. Then drops the
+    /// candidate's entry unless it was written again since it was listed. True if the group was deleted here.
     /// </summary>
     Task<bool> DeleteIfExpiredAsync(ExpiryCandidate candidate, DateTimeOffset now, CancellationToken cancellationToken = default);
 

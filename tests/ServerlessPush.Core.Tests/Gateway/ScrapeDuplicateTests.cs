@@ -98,6 +98,10 @@ public sealed class ScrapeDuplicateTests
 
         public Task<MetricGroup?> GetAsync(GroupingKey key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public Task WriteAsync(GroupingKey key, GroupMutation mutation, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task WriteAsync(GroupingKey key, GroupMutation mutation, GroupPermit permit, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<GroupPermit> AcquirePermitAsync(GroupingKey key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<GroupState> ReadStateAsync(GroupingKey key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task RevokePermitsAsync(IReadOnlyCollection<GroupPermit> permits, CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public Task RecordFailureAsync(GroupingKey key, DateTimeOffset time, CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public Task DeleteAsync(GroupingKey key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public IAsyncEnumerable<GroupingKey> ListKeysAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();

@@ -119,6 +119,43 @@ public sealed class ExpiryTests(AzuriteFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_group_swept_and_pushed_again_within_the_same_bucket_expires_again()
+    {
+        // Every push here expires in the same 10-minute bucket of the expiry index.
+        for (var round = 0; round < 3; round++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await PushAsync("/metrics/job/again", "m 1\n", "15s")).StatusCode);
+            _time.Advance(TimeSpan.FromSeconds(20));
+            var result = await Sweeper.SweepAsync();
+            Assert.True(result.Deleted == 1, $"round {round}: the sweep deleted {result.Deleted} groups of {result.Candidates} due entries");
+            Assert.DoesNotContain("again", await StoredJobsAsync());
+        }
+    }
+
+    [Fact]
+    public async Task A_deleted_groups_tombstone_is_swept_even_when_it_shares_the_groups_expiry_bucket()
+    {
+        // The group expires at 13:00, its tombstone (kept an hour) at 13:01: the same index bucket.
+        Assert.Equal(HttpStatusCode.OK, (await PushAsync("/metrics/job/tomb", "m 1\n", "1h")).StatusCode);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(HttpStatusCode.Accepted, (await _gateway.Client.DeleteAsync("/metrics/job/tomb")).StatusCode);
+
+        _time.Advance(TimeSpan.FromMinutes(59.5));
+        await Sweeper.SweepAsync();
+        _time.Advance(TimeSpan.FromMinutes(2));
+        await Sweeper.SweepAsync();
+
+        var table = _gateway.Services.GetRequiredService<Azure.Data.Tables.TableClient>();
+        var pk = ServerlessPush.Storage.Tables.TableKeys.GroupPartition(GroupingKey.ForJob("tomb"));
+        var rows = new List<string>();
+        await foreach (var row in table.QueryAsync<Azure.Data.Tables.TableEntity>(Azure.Data.Tables.TableClient.CreateQueryFilter($"PartitionKey eq {pk}")))
+        {
+            rows.Add(row.RowKey);
+        }
+        Assert.True(rows.Count == 0, "left in storage: " + string.Join(", ", rows));
+    }
+
+    [Fact]
     public async Task Two_concurrent_sweeps_delete_each_expired_group_once()
     {
         await Parallel.ForEachAsync(Enumerable.Range(0, 300), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>

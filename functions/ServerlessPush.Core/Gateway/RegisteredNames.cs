@@ -1,0 +1,76 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using ServerlessPush.Core.Grouping;
+using ServerlessPush.Core.Metrics;
+using ServerlessPush.Core.Storage;
+
+namespace ServerlessPush.Core.Gateway;
+
+/// <summary>
+/// What this instance knows it registered in the metric-name index, per group: the permit its pushes
+/// write with, and the names registered while that permit existed. Such names need no registration
+/// or check again for as long as the permit is not revoked, which the write itself checks, so no
+/// time limit is needed. Losing an entry (the map is cleared when full) only costs one registration.
+/// </summary>
+internal sealed class RegisteredNames
+{
+    private const int Limit = 200_000;
+
+    private sealed record Entry(GroupPermit Permit, ImmutableHashSet<(string Name, MetricType Type)> Names);
+
+    private readonly ConcurrentDictionary<GroupingKey, Entry> _entries = new();
+    private readonly ConcurrentDictionary<GroupingKey, Lazy<Task<GroupPermit>>> _acquiring = new();
+
+    /// <summary>The permit known for the group (null: none yet), and the families not registered under it.</summary>
+    public (GroupPermit? Permit, List<MetricFamily> Unregistered) Lookup(GroupingKey key, IEnumerable<MetricFamily> families)
+    {
+        if (!_entries.TryGetValue(key, out var entry))
+        {
+            return (null, families.ToList());
+        }
+        return (entry.Permit, families.Where(f => !entry.Names.Contains((f.Name, f.Type))).ToList());
+    }
+
+    /// <summary>
+    /// Acquires a permit for the group, once for all of this instance's concurrent first pushes to it
+    /// (else each would create a permit row of its own), and records it with no names yet.
+    /// </summary>
+    public async Task<GroupPermit> AcquireAsync(GroupingKey key, Func<GroupingKey, Task<GroupPermit>> acquire)
+    {
+        var acquiring = _acquiring.GetOrAdd(key, k => new Lazy<Task<GroupPermit>>(() => acquire(k)));
+        try
+        {
+            var permit = await acquiring.Value.ConfigureAwait(false);
+            _entries.TryAdd(key, new Entry(permit, []));
+            return permit;
+        }
+        finally
+        {
+            _acquiring.TryRemove(KeyValuePair.Create(key, acquiring));
+        }
+    }
+
+    /// <summary>Records names registered under <paramref name="permit"/> and written with it.</summary>
+    public void Add(GroupPermit permit, IEnumerable<(string Name, MetricType Type)> names)
+    {
+        if (_entries.Count > Limit)
+        {
+            _entries.Clear();
+        }
+        var added = names.ToImmutableHashSet();
+        _entries.AddOrUpdate(
+            permit.Group,
+            _ => new Entry(permit, added),
+            // Another permit recorded meanwhile (this one may since have been revoked): keep that one.
+            (_, entry) => entry.Permit == permit ? entry with { Names = entry.Names.Union(added) } : entry);
+    }
+
+    /// <summary>The permit was revoked: nothing registered under it counts any more.</summary>
+    public void Forget(GroupPermit permit)
+    {
+        if (_entries.TryGetValue(permit.Group, out var entry) && entry.Permit == permit)
+        {
+            _entries.TryRemove(KeyValuePair.Create(permit.Group, entry));
+        }
+    }
+}
