@@ -47,7 +47,7 @@ public sealed partial class TableGroupStore
 
     private async Task RefreshViewAsync(CancellationToken cancellationToken)
     {
-        await EnsureTableSafeAsync().ConfigureAwait(false);
+        await EnsureTableSafeAsync(cancellationToken).ConfigureAwait(false);
         var stopwatch = Stopwatch.StartNew();
         var now = _time.GetUtcNow();
         var full = _newestChange is null || now - _lastFullReload >= FullReloadInterval || now < _lastFullReload;
@@ -77,9 +77,9 @@ public sealed partial class TableGroupStore
             {
                 more = await enumerator.MoveNextAsync().ConfigureAwait(false);
             }
-            catch (Exception e) when (IsUnavailable(e))
+            catch (Exception e) when (StorageFaults.IsUnavailable(e, cancellationToken))
             {
-                throw Unavailable(e);
+                throw StorageFaults.Unavailable(e);
             }
             if (!more || enumerator.Current.PartitionKey != currentPk)
             {

@@ -27,9 +27,9 @@ public sealed class TableMetricTypeIndex(TableClient table) : IMetricTypeIndex
                 TableUpdateMode.Replace,
                 cancellationToken))).ConfigureAwait(false);
         }
-        catch (Exception e) when (TableGroupStore.IsUnavailable(e))
+        catch (Exception e) when (StorageFaults.IsUnavailable(e, cancellationToken))
         {
-            throw TableGroupStore.Unavailable(e);
+            throw StorageFaults.Unavailable(e);
         }
     }
 
@@ -49,9 +49,9 @@ public sealed class TableMetricTypeIndex(TableClient table) : IMetricTypeIndex
             var pages = await Task.WhenAll(filters.Select(f => FirstRowsAsync(f, name, ownPk, limit, cancellationToken))).ConfigureAwait(false);
             return pages.SelectMany(p => p).Take(limit).ToList();
         }
-        catch (Exception e) when (TableGroupStore.IsUnavailable(e))
+        catch (Exception e) when (StorageFaults.IsUnavailable(e, cancellationToken))
         {
-            throw TableGroupStore.Unavailable(e);
+            throw StorageFaults.Unavailable(e);
         }
     }
 
@@ -65,9 +65,9 @@ public sealed class TableMetricTypeIndex(TableClient table) : IMetricTypeIndex
                 ETag.All,
                 cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (TableGroupStore.IsUnavailable(e))
+        catch (Exception e) when (StorageFaults.IsUnavailable(e, cancellationToken))
         {
-            throw TableGroupStore.Unavailable(e);
+            throw StorageFaults.Unavailable(e);
         }
     }
 
