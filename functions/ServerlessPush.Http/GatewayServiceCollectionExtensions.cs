@@ -15,10 +15,12 @@ public static class GatewayServiceCollectionExtensions
 {
     public static IServiceCollection AddServerlessPushGateway(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<GatewayOptions>(configuration.GetSection(GatewayOptions.SectionName));
+        services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
         services.Configure<AccessOptions>(configuration.GetSection(AccessOptions.SectionName));
         services.AddSingleton<AccessControl>();
-        services.Configure<TableStorageOptions>(configuration.GetSection(TableStorageOptions.SectionName));
+        services.AddOptions<TableStorageOptions>().Bind(configuration.GetSection(TableStorageOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TableStorageOptions>, TableStorageOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<StorageRequestCounter>();
 
@@ -41,6 +43,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<ApiEndpoints>();
         services.AddSingleton<HealthEndpoints>();
         services.AddSingleton<WebPageEndpoint>();
+        services.AddSingleton<RequestDeadlineGuard>();
         services.AddSingleton<GatewayRouter>();
         return services;
     }

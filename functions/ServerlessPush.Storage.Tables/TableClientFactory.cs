@@ -10,25 +10,25 @@ public static class TableClientFactory
 {
     public static TableClient Create(TableStorageOptions options, StorageRequestCounter? counter = null)
     {
-        var clientOptions = NewClientOptions(counter);
+        var clientOptions = NewClientOptions(options.Retry, counter);
         if (options.CreateTableIfMissing)
         {
             // A second client, without the policy, creates the table when a request finds it gone.
-            var creator = CreateService(options, NewClientOptions(counter)).GetTableClient(options.TableName);
+            var creator = CreateService(options, NewClientOptions(options.Retry, counter)).GetTableClient(options.TableName);
             clientOptions.AddPolicy(new TableRecreationPolicy(ct => creator.CreateIfNotExistsAsync(ct)), HttpPipelinePosition.PerCall);
         }
         return CreateService(options, clientOptions).GetTableClient(options.TableName);
     }
 
-    private static TableClientOptions NewClientOptions(StorageRequestCounter? counter)
+    private static TableClientOptions NewClientOptions(TableRetryOptions retry, StorageRequestCounter? counter)
     {
         var clientOptions = new TableClientOptions();
-        // Bounded retries: a push should fail over to a 503 in seconds, not hang for a minute.
-        clientOptions.Retry.MaxRetries = 3;
+        // Bounded retries, and the request's deadline bounds them all: a stalled storage is a 503 in seconds.
+        clientOptions.Retry.MaxRetries = retry.MaxRetries;
         clientOptions.Retry.Mode = RetryMode.Exponential;
-        clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(100);
-        clientOptions.Retry.MaxDelay = TimeSpan.FromSeconds(2);
-        clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+        clientOptions.Retry.Delay = retry.Delay;
+        clientOptions.Retry.MaxDelay = retry.MaxDelay;
+        clientOptions.Retry.NetworkTimeout = retry.NetworkTimeout;
         if (counter is not null)
         {
             clientOptions.AddPolicy(counter, HttpPipelinePosition.PerRetry);

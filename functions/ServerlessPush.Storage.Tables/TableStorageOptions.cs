@@ -23,4 +23,7 @@ public sealed class TableStorageOptions
 
     /// <summary>Create the table on first use (local runs and tests; in Azure, Bicep creates it).</summary>
     public bool CreateTableIfMissing { get; set; }
+
+    /// <summary>The SDK's retries and per-try timeout (section <c>Gateway:Tables:Retry</c>).</summary>
+    public TableRetryOptions Retry { get; set; } = new();
 }
