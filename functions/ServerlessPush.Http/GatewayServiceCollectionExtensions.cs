@@ -33,7 +33,9 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<IOptions<TableStorageOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<TableGroupStore>>()));
-        services.AddSingleton<IMetricTypeIndex>(sp => new TableMetricTypeIndex(sp.GetRequiredService<TableClient>()));
+        services.AddSingleton<IMetricTypeIndex>(sp => new TableMetricTypeIndex(
+            sp.GetRequiredService<TableClient>(),
+            sp.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxStorageCallsPerRequest));
 
         services.AddSingleton<PushService>();
         services.AddSingleton<ScrapeService>();

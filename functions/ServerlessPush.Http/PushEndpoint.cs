@@ -109,6 +109,12 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
                 await Responses.ErrorAsync(response, StatusCodes.Status400BadRequest, limitError, cancellationToken).ConfigureAwait(false);
                 return;
             }
+            var familyCountError = PushLimitChecker.CheckFamilyCount(families, limits);
+            if (familyCountError is not null)
+            {
+                await Responses.ErrorAsync(response, StatusCodes.Status413PayloadTooLarge, familyCountError, cancellationToken).ConfigureAwait(false);
+                return;
+            }
 
             var outcome = await pushes.PushAsync(key, families, mode.Value, ttl, cancellationToken).ConfigureAwait(false);
             if (outcome.Accepted)

@@ -8,7 +8,8 @@ using ServerlessPush.Storage.Tables;
 namespace ServerlessPush.Http;
 
 /// <summary>
-/// Runs every request under its <see cref="RequestDeadline"/> (<see cref="GatewayOptions.RequestDeadline"/>),
+/// Runs every request under its <see cref="RequestDeadline"/> (<see cref="GatewayOptions.RequestDeadline"/>)
+/// and its budget of concurrent storage calls (<see cref="GatewayOptions.MaxStorageCallsPerRequest"/>),
 /// and is the one place where a storage fault or a cancellation that escapes an endpoint becomes an
 /// answer: 503 with Retry-After (a write cut off by the deadline may still land in storage, so it is
 /// never answered 200; the store's head-row flip keeps it all or nothing). A client that went away gets
@@ -19,6 +20,7 @@ public sealed class RequestDeadlineGuard(IOptions<GatewayOptions> options, ILogg
     public async Task RunAsync(HttpContext context, Func<HttpContext, Task> handler)
     {
         using var deadline = new RequestDeadline(context, options.Value.RequestDeadline);
+        using var storageCalls = StorageCallScope.Begin(options.Value.MaxStorageCallsPerRequest);
         try
         {
             await handler(context).ConfigureAwait(false);

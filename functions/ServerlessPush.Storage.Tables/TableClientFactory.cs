@@ -11,9 +11,12 @@ public static class TableClientFactory
     public static TableClient Create(TableStorageOptions options, StorageRequestCounter? counter = null)
     {
         var clientOptions = NewClientOptions(options.Retry, counter);
+        // First in the pipeline, so a call holds its slot through the table re-creation below and its retries.
+        clientOptions.AddPolicy(new StorageConcurrencyLimiter(options.MaxConcurrentRequests), HttpPipelinePosition.PerCall);
         if (options.CreateTableIfMissing)
         {
-            // A second client, without the policy, creates the table when a request finds it gone.
+            // A second client, without the policies, creates the table when a request finds it gone
+            // (without the limiter too: a call holding a slot must not wait for another).
             var creator = CreateService(options, NewClientOptions(options.Retry, counter)).GetTableClient(options.TableName);
             clientOptions.AddPolicy(new TableRecreationPolicy(ct => creator.CreateIfNotExistsAsync(ct)), HttpPipelinePosition.PerCall);
         }

@@ -14,7 +14,9 @@ namespace ServerlessPush.Storage.Tables;
 /// whatever the size of the store.
 /// </summary>
 /// <remarks>A table lost or not yet created (local runs) is created by <see cref="TableRecreationPolicy"/> in the client's pipeline.</remarks>
-public sealed class TableMetricTypeIndex(TableClient table) : IMetricTypeIndex
+/// <param name="maxConcurrency">Upserts one registration runs at once (rows of different names are in
+/// different partitions, so they cannot share a transaction).</param>
+public sealed class TableMetricTypeIndex(TableClient table, int maxConcurrency = GatewayOptions.DefaultMaxStorageCallsPerRequest) : IMetricTypeIndex
 {
     public async Task RegisterAsync(GroupingKey group, IReadOnlyCollection<(string Name, MetricType Type)> families, CancellationToken cancellationToken = default)
     {
@@ -22,10 +24,11 @@ public sealed class TableMetricTypeIndex(TableClient table) : IMetricTypeIndex
         var groupPk = TableKeys.GroupPartition(group);
         try
         {
-            await Task.WhenAll(families.Select(f => table.UpsertEntityAsync(
-                new TableEntity(TableKeys.NamePartition(f.Name), TableKeys.TypeRow(PushValidator.TypeName(f.Type), groupPk)) { ["Labels"] = labels },
-                TableUpdateMode.Replace,
-                cancellationToken))).ConfigureAwait(false);
+            await Parallel.ForEachAsync(families, new ParallelOptions { MaxDegreeOfParallelism = maxConcurrency, CancellationToken = cancellationToken }, async (f, ct) =>
+                await table.UpsertEntityAsync(
+                    new TableEntity(TableKeys.NamePartition(f.Name), TableKeys.TypeRow(PushValidator.TypeName(f.Type), groupPk)) { ["Labels"] = labels },
+                    TableUpdateMode.Replace,
+                    ct).ConfigureAwait(false)).ConfigureAwait(false);
         }
         catch (Exception e) when (StorageFaults.IsUnavailable(e, cancellationToken))
         {

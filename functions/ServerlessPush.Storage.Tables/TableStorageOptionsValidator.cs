@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace ServerlessPush.Storage.Tables;
 
-/// <summary>Refuses to start with retry settings the SDK cannot use.</summary>
+/// <summary>Refuses to start with retry or concurrency settings the SDK cannot use.</summary>
 public sealed class TableStorageOptionsValidator : IValidateOptions<TableStorageOptions>
 {
     public ValidateOptionsResult Validate(string? name, TableStorageOptions options)
@@ -20,6 +20,10 @@ public sealed class TableStorageOptionsValidator : IValidateOptions<TableStorage
         if (retry.NetworkTimeout <= TimeSpan.Zero)
         {
             errors.Add($"Gateway:Tables:Retry:NetworkTimeout must be more than 0 (is {retry.NetworkTimeout}).");
+        }
+        if (options.MaxConcurrentRequests < 1)
+        {
+            errors.Add($"Gateway:Tables:MaxConcurrentRequests must be at least 1 (is {options.MaxConcurrentRequests}).");
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

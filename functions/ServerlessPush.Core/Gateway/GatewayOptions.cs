@@ -17,6 +17,8 @@ public sealed class GatewayOptions
     /// <summary>The longest TTL a push may ask for with the <c>X-ServerlessPush-TTL</c> header (400 above).</summary>
     public TimeSpan MaxGroupTtl { get; set; } = TimeSpan.FromDays(31);
 
+    public const int DefaultMaxStorageCallsPerRequest = 16;
+
     /// <summary>
     /// How long a request's storage work may take, retries included (503 with Retry-After after it).
     /// Half of Prometheus's default 10 s scrape timeout, so a scrape of a gateway whose storage hangs
@@ -29,6 +31,9 @@ public sealed class GatewayOptions
 
     /// <summary>The deadline of a bulk operation: the bulk deadline, or the request deadline if that is longer.</summary>
     public TimeSpan EffectiveBulkDeadline => BulkRequestDeadline > RequestDeadline ? BulkRequestDeadline : RequestDeadline;
+
+    /// <summary>Storage calls one request has in flight at once, however it fans out (index registrations and checks, sibling reads, bulk deletes).</summary>
+    public int MaxStorageCallsPerRequest { get; set; } = DefaultMaxStorageCallsPerRequest;
 
     public ExpiryOptions Expiry { get; set; } = new();
 

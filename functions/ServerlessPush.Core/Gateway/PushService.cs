@@ -91,7 +91,7 @@ public sealed class PushService(IGroupStore store, IMetricTypeIndex typeIndex, I
     private async Task<int> DeleteAllAsync(List<GroupingKey> keys, CancellationToken cancellationToken)
     {
         var deleted = 0;
-        await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (key, ct) =>
+        await Parallel.ForEachAsync(keys, Bounded(cancellationToken), async (key, ct) =>
         {
             await store.DeleteAsync(key, ct).ConfigureAwait(false);
             Interlocked.Increment(ref deleted);
@@ -132,7 +132,7 @@ public sealed class PushService(IGroupStore store, IMetricTypeIndex typeIndex, I
             return null;
         }
 
-        var groups = await Task.WhenAll(siblings.Select(s => GetLiveAsync(s, cancellationToken))).ConfigureAwait(false);
+        var groups = await BoundedAllAsync(siblings.ToList(), (s, ct) => GetLiveAsync(s, ct), cancellationToken).ConfigureAwait(false);
         var existing = new HashSet<string>(StringComparer.Ordinal);
         foreach (var group in groups)
         {
@@ -201,8 +201,7 @@ public sealed class PushService(IGroupStore store, IMetricTypeIndex typeIndex, I
         }
         await typeIndex.RegisterAsync(key, fresh.Select(f => (f.Name, f.Type)).ToList(), cancellationToken).ConfigureAwait(false);
 
-        var checks = fresh.Select(f => CheckFamilyAsync(key, f, cancellationToken)).ToList();
-        var errors = await Task.WhenAll(checks).ConfigureAwait(false);
+        var errors = await BoundedAllAsync(fresh, (f, ct) => CheckFamilyAsync(key, f, ct), cancellationToken).ConfigureAwait(false);
         var error = errors.FirstOrDefault(e => e is not null);
         if (error is not null)
         {
@@ -281,6 +280,22 @@ public sealed class PushService(IGroupStore store, IMetricTypeIndex typeIndex, I
         var group = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
         return group is null || group.IsExpiredAt(time.GetUtcNow()) ? null : group;
     }
+
+    /// <summary>
+    /// Like <c>Task.WhenAll</c> over <paramref name="items"/>, with at most
+    /// <see cref="GatewayOptions.MaxStorageCallsPerRequest"/> running at once, so that one push with many
+    /// names or instances cannot flood storage (results in the order of the items).
+    /// </summary>
+    private async Task<TResult[]> BoundedAllAsync<TItem, TResult>(IReadOnlyList<TItem> items, Func<TItem, CancellationToken, Task<TResult>> run, CancellationToken cancellationToken)
+    {
+        var results = new TResult[items.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, items.Count), Bounded(cancellationToken), async (i, ct) =>
+            results[i] = await run(items[i], ct).ConfigureAwait(false)).ConfigureAwait(false);
+        return results;
+    }
+
+    private ParallelOptions Bounded(CancellationToken cancellationToken) =>
+        new() { MaxDegreeOfParallelism = options.Value.MaxStorageCallsPerRequest, CancellationToken = cancellationToken };
 
     private static string CacheKey(GroupingKey key, string name, MetricType type) => $"{name}\u00FF{(int)type}\u00FF{key.Canonical}";
 }

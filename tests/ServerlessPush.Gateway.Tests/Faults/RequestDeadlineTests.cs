@@ -13,6 +13,8 @@ public sealed class RequestDeadlineTests(AzuriteFixture fixture)
     [Theory]
     [InlineData("Gateway:RequestDeadline", "00:00:00")]
     [InlineData("Gateway:BulkRequestDeadline", "-00:00:01")]
+    [InlineData("Gateway:MaxStorageCallsPerRequest", "0")]
+    [InlineData("Gateway:Tables:MaxConcurrentRequests", "0")]
     [InlineData("Gateway:Tables:Retry:MaxRetries", "-1")]
     [InlineData("Gateway:Tables:Retry:NetworkTimeout", "00:00:00")]
     [InlineData("Gateway:Tables:Retry:Delay", "00:00:05")]
