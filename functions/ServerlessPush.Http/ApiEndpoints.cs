@@ -79,7 +79,7 @@ public sealed class ApiEndpoints(ScrapeService scrape, PushService pushes, IOpti
         var groups = await scrape.ListGroupsAsync(context.RequestAborted).ConfigureAwait(false);
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
-        await MetricsApiWriter.WriteAsync(context.Response.Body, groups, context.RequestAborted).ConfigureAwait(false);
+        await MetricsApiWriter.WriteAsync(context.Response.Body, groups, RequestDeadline.ClientAbortedOf(context)).ConfigureAwait(false);
     }
 
     public async Task StatusAsync(HttpContext context)
@@ -117,6 +117,7 @@ public sealed class ApiEndpoints(ScrapeService scrape, PushService pushes, IOpti
     /// <summary>Unlike the reference, the groups are gone when the 202 is sent.</summary>
     public async Task WipeAsync(HttpContext context)
     {
+        RequestDeadline.Of(context)?.Restart(options.Value.EffectiveBulkDeadline);
         var deleted = await pushes.WipeAsync(context.RequestAborted).ConfigureAwait(false);
         logger.LogInformation("Wiped {Count} groups", deleted);
         await Responses.EmptyAsync(context.Response, StatusCodes.Status202Accepted).ConfigureAwait(false);
@@ -134,6 +135,7 @@ public sealed class ApiEndpoints(ScrapeService scrape, PushService pushes, IOpti
             await Responses.ErrorAsync(context.Response, StatusCodes.Status400BadRequest, "query parameter job is required", context.RequestAborted).ConfigureAwait(false);
             return;
         }
+        RequestDeadline.Of(context)?.Restart(options.Value.EffectiveBulkDeadline);
         var deleted = await pushes.DeleteJobAsync(job, context.RequestAborted).ConfigureAwait(false);
         logger.LogInformation("Deleted {Count} groups of job {Job}", deleted, job);
         context.Response.StatusCode = StatusCodes.Status200OK;

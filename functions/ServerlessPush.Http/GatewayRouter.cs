@@ -9,11 +9,15 @@ namespace ServerlessPush.Http;
 /// paths are redirected, unknown paths get <c>404 page not found</c>, other methods 405. Both hosts
 /// hand every request here; they differ only in where the path comes from (<see cref="RequestPathSource"/>).
 /// </summary>
-public sealed class GatewayRouter(PushEndpoint push, ScrapeEndpoint scrape, ApiEndpoints api, HealthEndpoints health, WebPageEndpoint webPage)
+public sealed class GatewayRouter(PushEndpoint push, ScrapeEndpoint scrape, ApiEndpoints api, HealthEndpoints health, WebPageEndpoint webPage, RequestDeadlineGuard deadlines)
 {
     public Task HandleAsync(HttpContext context) => HandleAsync(context, RequestPathSource.ClientTarget);
 
-    public Task HandleAsync(HttpContext context, RequestPathSource source)
+    /// <summary>Every request runs under its deadline; storage faults that escape an endpoint are answered 503 there.</summary>
+    public Task HandleAsync(HttpContext context, RequestPathSource source) =>
+        deadlines.RunAsync(context, c => DispatchAsync(c, source));
+
+    private Task DispatchAsync(HttpContext context, RequestPathSource source)
     {
         var path = RequestPath.Resolve(context, source);
         var cleaned = PushPath.CleanPath(path);

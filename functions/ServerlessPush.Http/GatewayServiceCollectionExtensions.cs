@@ -15,11 +15,13 @@ public static class GatewayServiceCollectionExtensions
 {
     public static IServiceCollection AddServerlessPushGateway(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<GatewayOptions>(configuration.GetSection(GatewayOptions.SectionName));
+        services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
         services.Configure<AccessOptions>(configuration.GetSection(AccessOptions.SectionName));
         services.AddSingleton<AccessControl>();
         services.AddHostedService<AccessStartupLog>();
-        services.Configure<TableStorageOptions>(configuration.GetSection(TableStorageOptions.SectionName));
+        services.AddOptions<TableStorageOptions>().Bind(configuration.GetSection(TableStorageOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TableStorageOptions>, TableStorageOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<StorageRequestCounter>();
 
@@ -32,7 +34,9 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<IOptions<TableStorageOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<TableGroupStore>>()));
-        services.AddSingleton<IMetricTypeIndex>(sp => new TableMetricTypeIndex(sp.GetRequiredService<TableClient>()));
+        services.AddSingleton<IMetricTypeIndex>(sp => new TableMetricTypeIndex(
+            sp.GetRequiredService<TableClient>(),
+            sp.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxStorageCallsPerRequest));
 
         services.AddSingleton<PushService>();
         services.AddSingleton<ScrapeService>();
@@ -42,6 +46,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<ApiEndpoints>();
         services.AddSingleton<HealthEndpoints>();
         services.AddSingleton<WebPageEndpoint>();
+        services.AddSingleton<RequestDeadlineGuard>();
         services.AddSingleton<GatewayRouter>();
         return services;
     }

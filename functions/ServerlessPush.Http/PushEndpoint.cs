@@ -56,8 +56,10 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
 
         try
         {
-            // As in the reference, the body is decoded before the path is looked at.
-            var body = await RequestBody.ReadAsync(request, options.Value, cancellationToken).ConfigureAwait(false);
+            // As in the reference, the body is decoded before the path is looked at. The upload is not
+            // storage work: the deadline starts once the body is in.
+            var body = await RequestBody.ReadAsync(request, options.Value, RequestDeadline.ClientAbortedOf(context)).ConfigureAwait(false);
+            cancellationToken = RequestDeadline.Of(context)?.Restart() ?? cancellationToken;
             if (body.Error is not null)
             {
                 await Responses.ErrorAsync(response, body.Status, body.Error, cancellationToken).ConfigureAwait(false);
@@ -106,6 +108,12 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
             if (limitError is not null)
             {
                 await Responses.ErrorAsync(response, StatusCodes.Status400BadRequest, limitError, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            var familyCountError = PushLimitChecker.CheckFamilyCount(families, limits);
+            if (familyCountError is not null)
+            {
+                await Responses.ErrorAsync(response, StatusCodes.Status413PayloadTooLarge, familyCountError, cancellationToken).ConfigureAwait(false);
                 return;
             }
 

@@ -31,9 +31,13 @@ public static class Responses
         return ErrorAsync(response, StatusCodes.Status405MethodNotAllowed, "Method Not Allowed");
     }
 
-    /// <summary>Storage is down or throttling: retry later, never a false success.</summary>
+    /// <summary>Storage is down, throttling or too slow: retry later, never a false success. Nothing is written to a client that went away.</summary>
     public static Task UnavailableAsync(HttpResponse response, string message)
     {
+        if (RequestDeadline.ClientGone(response.HttpContext))
+        {
+            return Task.CompletedTask;
+        }
         response.Headers.RetryAfter = "5";
         return ErrorAsync(response, StatusCodes.Status503ServiceUnavailable, message);
     }

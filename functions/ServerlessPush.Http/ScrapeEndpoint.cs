@@ -45,7 +45,8 @@ public sealed class ScrapeEndpoint(ScrapeService scrape, AccessControl access, I
         }
         try
         {
-            await ScrapeWriter.WriteAsync(body, negotiated.Format, families, cancellationToken).ConfigureAwait(false);
+            // Storage is done: the download is bounded by the client, not by the deadline.
+            await ScrapeWriter.WriteAsync(body, negotiated.Format, families, RequestDeadline.ClientAbortedOf(context)).ConfigureAwait(false);
         }
         finally
         {

@@ -5,25 +5,59 @@ namespace ServerlessPush.Storage.Tables;
 
 /// <summary>
 /// Counts storage requests as they leave the SDK pipeline (after retries are expanded), so round
-/// trips per operation are measured, not estimated. Used by tests and benchmarks.
+/// trips per operation are measured, not estimated; also the most in flight at once. Used by tests and benchmarks.
 /// </summary>
 public sealed class StorageRequestCounter : HttpPipelinePolicy
 {
     private long _count;
+    private int _inFlight;
+    private int _peakInFlight;
 
     public long Count => Interlocked.Read(ref _count);
 
+    /// <summary>The most requests in flight at once since the last <see cref="ResetPeak"/>.</summary>
+    public int PeakInFlight => Volatile.Read(ref _peakInFlight);
+
     public long Reset() => Interlocked.Exchange(ref _count, 0);
+
+    public int ResetPeak() => Interlocked.Exchange(ref _peakInFlight, Volatile.Read(ref _inFlight));
 
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
-        Interlocked.Increment(ref _count);
-        ProcessNext(message, pipeline);
+        Enter();
+        try
+        {
+            ProcessNext(message, pipeline);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
     }
 
-    public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        Enter();
+        try
+        {
+            await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private void Enter()
     {
         Interlocked.Increment(ref _count);
-        return ProcessNextAsync(message, pipeline);
+        var now = Interlocked.Increment(ref _inFlight);
+        for (var peak = Volatile.Read(ref _peakInFlight); now > peak; peak = Volatile.Read(ref _peakInFlight))
+        {
+            if (Interlocked.CompareExchange(ref _peakInFlight, now, peak) == peak)
+            {
+                break;
+            }
+        }
     }
 }

@@ -11,29 +11,32 @@ public static class TableClientFactory
     /// <param name="faultPolicy">An extra per-try policy (tests hold or fail chosen requests with it); null in production.</param>
     public static TableClient Create(TableStorageOptions options, StorageRequestCounter? counter = null, HttpPipelinePolicy? faultPolicy = null)
     {
-        var clientOptions = NewClientOptions(counter);
+        var clientOptions = NewClientOptions(options.Retry, counter);
+        // First in the pipeline, so a call holds its slot through the table re-creation below and its retries.
+        clientOptions.AddPolicy(new StorageConcurrencyLimiter(options.MaxConcurrentRequests), HttpPipelinePosition.PerCall);
         if (faultPolicy is not null)
         {
             clientOptions.AddPolicy(faultPolicy, HttpPipelinePosition.PerRetry);
         }
         if (options.CreateTableIfMissing)
         {
-            // A second client, without the policy, creates the table when a request finds it gone.
-            var creator = CreateService(options, NewClientOptions(counter)).GetTableClient(options.TableName);
+            // A second client, without the policies, creates the table when a request finds it gone
+            // (without the limiter too: a call holding a slot must not wait for another).
+            var creator = CreateService(options, NewClientOptions(options.Retry, counter)).GetTableClient(options.TableName);
             clientOptions.AddPolicy(new TableRecreationPolicy(ct => creator.CreateIfNotExistsAsync(ct)), HttpPipelinePosition.PerCall);
         }
         return CreateService(options, clientOptions).GetTableClient(options.TableName);
     }
 
-    private static TableClientOptions NewClientOptions(StorageRequestCounter? counter)
+    private static TableClientOptions NewClientOptions(TableRetryOptions retry, StorageRequestCounter? counter)
     {
         var clientOptions = new TableClientOptions();
-        // Bounded retries: a push should fail over to a 503 in seconds, not hang for a minute.
-        clientOptions.Retry.MaxRetries = 3;
+        // Bounded retries, and the request's deadline bounds them all: a stalled storage is a 503 in seconds.
+        clientOptions.Retry.MaxRetries = retry.MaxRetries;
         clientOptions.Retry.Mode = RetryMode.Exponential;
-        clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(100);
-        clientOptions.Retry.MaxDelay = TimeSpan.FromSeconds(2);
-        clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+        clientOptions.Retry.Delay = retry.Delay;
+        clientOptions.Retry.MaxDelay = retry.MaxDelay;
+        clientOptions.Retry.NetworkTimeout = retry.NetworkTimeout;
         if (counter is not null)
         {
             clientOptions.AddPolicy(counter, HttpPipelinePosition.PerRetry);

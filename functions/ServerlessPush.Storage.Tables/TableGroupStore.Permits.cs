@@ -16,7 +16,7 @@ public sealed partial class TableGroupStore
     public async Task<GroupPermit> AcquirePermitAsync(GroupingKey key, CancellationToken cancellationToken = default)
     {
         var pk = TableKeys.GroupPartition(key);
-        await EnsureTableSafeAsync().ConfigureAwait(false);
+        await EnsureTableSafeAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var filter = TableClient.CreateQueryFilter(
@@ -29,9 +29,9 @@ public sealed partial class TableGroupStore
             await _table.AddEntityAsync(new TableEntity(pk, TableKeys.PermitRow(id)), cancellationToken).ConfigureAwait(false);
             return new GroupPermit(key, id);
         }
-        catch (Exception e) when (IsUnavailable(e))
+        catch (Exception e) when (StorageFaults.IsUnavailable(e, cancellationToken))
         {
-            throw Unavailable(e);
+            throw StorageFaults.Unavailable(e);
         }
     }
 
@@ -49,9 +49,9 @@ public sealed partial class TableGroupStore
             await Task.WhenAll(permits.Select(p => _table.DeleteEntityAsync(
                 TableKeys.GroupPartition(p.Group), TableKeys.PermitRow(p.Id), ETag.All, cancellationToken))).ConfigureAwait(false);
         }
-        catch (Exception e) when (IsUnavailable(e))
+        catch (Exception e) when (StorageFaults.IsUnavailable(e, cancellationToken))
         {
-            throw Unavailable(e);
+            throw StorageFaults.Unavailable(e);
         }
     }
 

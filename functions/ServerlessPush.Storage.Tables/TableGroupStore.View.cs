@@ -59,7 +59,7 @@ public sealed partial class TableGroupStore
 
     private async Task RefreshViewAsync(CancellationToken cancellationToken)
     {
-        await EnsureTableSafeAsync().ConfigureAwait(false);
+        await EnsureTableSafeAsync(cancellationToken).ConfigureAwait(false);
         var started = Stopwatch.GetTimestamp();
         var now = _time.GetUtcNow();
         SortedDictionary<string, ViewEntry> view;
@@ -203,9 +203,9 @@ public sealed partial class TableGroupStore
                     yield break;
                 }
             }
-            catch (Exception e) when (IsUnavailable(e))
+            catch (Exception e) when (StorageFaults.IsUnavailable(e, cancellationToken))
             {
-                throw Unavailable(e);
+                throw StorageFaults.Unavailable(e);
             }
             yield return enumerator.Current;
         }

@@ -150,9 +150,9 @@ public sealed partial class TableGroupStore : IGroupStore
                     throw Contended(pk, e);
                 }
             }
-            catch (Exception e) when (IsUnavailable(e))
+            catch (Exception e) when (StorageFaults.IsUnavailable(e, cancellationToken))
             {
-                throw Unavailable(e);
+                throw StorageFaults.Unavailable(e);
             }
         }
     }
@@ -196,9 +196,9 @@ public sealed partial class TableGroupStore : IGroupStore
         {
             // The table itself does not exist yet: no group to record on.
         }
-        catch (Exception e) when (IsUnavailable(e))
+        catch (Exception e) when (StorageFaults.IsUnavailable(e, cancellationToken))
         {
-            throw Unavailable(e);
+            throw StorageFaults.Unavailable(e);
         }
     }
 
@@ -209,9 +209,9 @@ public sealed partial class TableGroupStore : IGroupStore
         {
             await DeletePartitionAsync(pk, key, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (IsUnavailable(e))
+        catch (Exception e) when (StorageFaults.IsUnavailable(e, cancellationToken))
         {
-            throw Unavailable(e);
+            throw StorageFaults.Unavailable(e);
         }
     }
 
@@ -236,7 +236,7 @@ public sealed partial class TableGroupStore : IGroupStore
 
     public async IAsyncEnumerable<ExpiryCandidate> ListExpiryCandidatesAsync(DateTimeOffset now, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await EnsureTableSafeAsync().ConfigureAwait(false);
+        await EnsureTableSafeAsync(cancellationToken).ConfigureAwait(false);
         // Every entry due by now sits in a partition up to now's bucket; later buckets are not read.
         var filter = TableClient.CreateQueryFilter(
             $"PartitionKey ge {TableKeys.ExpiryPrefix} and PartitionKey le {TableKeys.ExpiryPartition(now)}");
@@ -251,9 +251,9 @@ public sealed partial class TableGroupStore : IGroupStore
                     yield break;
                 }
             }
-            catch (Exception e) when (IsUnavailable(e))
+            catch (Exception e) when (StorageFaults.IsUnavailable(e, cancellationToken))
             {
-                throw Unavailable(e);
+                throw StorageFaults.Unavailable(e);
             }
             var row = enumerator.Current;
             var expires = ToTime(row.GetInt64("ExpiresTicks")) ?? DateTimeOffset.MinValue;
@@ -303,9 +303,9 @@ public sealed partial class TableGroupStore : IGroupStore
             }
             throw new StorageUnavailableException($"Group {pk} kept changing while being swept.");
         }
-        catch (Exception e) when (IsUnavailable(e))
+        catch (Exception e) when (StorageFaults.IsUnavailable(e, cancellationToken))
         {
-            throw Unavailable(e);
+            throw StorageFaults.Unavailable(e);
         }
     }
 
@@ -340,16 +340,16 @@ public sealed partial class TableGroupStore : IGroupStore
     {
         try
         {
-            await EnsureTableAsync().ConfigureAwait(false);
+            await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
             await foreach (var _ in _table.QueryAsync<TableEntity>(
                 TableClient.CreateQueryFilter($"PartitionKey eq {"ready"}"), maxPerPage: 1, select: ["PartitionKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 break;
             }
         }
-        catch (Exception e) when (e is RequestFailedException || IsUnavailable(e))
+        catch (Exception e) when (StorageFaults.IsUnavailable(e, cancellationToken))
         {
-            throw Unavailable(e);
+            throw StorageFaults.Unavailable(e);
         }
     }
 
@@ -359,7 +359,7 @@ public sealed partial class TableGroupStore : IGroupStore
     /// <summary>The partition's group (null if no head) and the ids of its permits, from one consistent read.</summary>
     private async Task<(StoredPartition? Partition, List<string> Permits)> ReadPartitionRowsAsync(string pk, CancellationToken cancellationToken)
     {
-        await EnsureTableSafeAsync().ConfigureAwait(false);
+        await EnsureTableSafeAsync(cancellationToken).ConfigureAwait(false);
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var rows = new List<TableEntity>();
@@ -370,9 +370,9 @@ public sealed partial class TableGroupStore : IGroupStore
                     rows.Add(row);
                 }
             }
-            catch (Exception e) when (IsUnavailable(e))
+            catch (Exception e) when (StorageFaults.IsUnavailable(e, cancellationToken))
             {
-                throw Unavailable(e);
+                throw StorageFaults.Unavailable(e);
             }
             var permits = rows
                 .Where(r => r.RowKey.StartsWith(TableKeys.PermitPrefix, StringComparison.Ordinal))
@@ -442,7 +442,7 @@ public sealed partial class TableGroupStore : IGroupStore
     /// </summary>
     private async Task WriteHeadAsync(TableEntity head, StoredPartition? current, bool conditional, GroupPermit? permit, CancellationToken cancellationToken)
     {
-        await EnsureTableAsync().ConfigureAwait(false);
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
         if (permit is not null)
         {
             var write = !conditional ? new TableTransactionAction(TableTransactionActionType.UpsertReplace, head)
@@ -471,7 +471,7 @@ public sealed partial class TableGroupStore : IGroupStore
     /// </summary>
     private async Task WriteLargeAsync(string pk, GroupingKey key, GroupContent content, string encoding, byte[] bytes, StoredPartition? current, GroupPermit? permit, CancellationToken cancellationToken)
     {
-        await EnsureTableAsync().ConfigureAwait(false);
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
         var version = Guid.NewGuid().ToString("N");
         var chunkEntities = new List<TableEntity>();
         for (int offset = 0, index = 0; offset < bytes.Length || index == 0; offset += InlineLimit, index++)
@@ -535,7 +535,7 @@ public sealed partial class TableGroupStore : IGroupStore
     /// </summary>
     private async Task DeletePartitionAsync(string pk, GroupingKey key, CancellationToken cancellationToken)
     {
-        await EnsureTableSafeAsync().ConfigureAwait(false);
+        await EnsureTableSafeAsync(cancellationToken).ConfigureAwait(false);
         for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
         {
             var rows = new List<TableEntity>();
@@ -601,7 +601,7 @@ public sealed partial class TableGroupStore : IGroupStore
         {
             return;
         }
-        await EnsureTableAsync().ConfigureAwait(false);
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
         await _table.UpsertEntityAsync(ExpiryEntry(pk, key, expires), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         if (permit is null)
         {
@@ -660,7 +660,7 @@ public sealed partial class TableGroupStore : IGroupStore
 
     private async IAsyncEnumerable<GroupingKey> QueryKeysAsync(string filter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await EnsureTableSafeAsync().ConfigureAwait(false);
+        await EnsureTableSafeAsync(cancellationToken).ConfigureAwait(false);
         await using var enumerator = _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["Labels", "Deleted"], cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
         while (true)
         {
@@ -671,9 +671,9 @@ public sealed partial class TableGroupStore : IGroupStore
                     yield break;
                 }
             }
-            catch (Exception e) when (IsUnavailable(e))
+            catch (Exception e) when (StorageFaults.IsUnavailable(e, cancellationToken))
             {
-                throw Unavailable(e);
+                throw StorageFaults.Unavailable(e);
             }
             if (enumerator.Current.GetBoolean("Deleted") != true)
             {
@@ -763,7 +763,9 @@ public sealed partial class TableGroupStore : IGroupStore
     /// is not remembered, so the next request tries again. A table lost later is recreated by
     /// <see cref="TableRecreationPolicy"/>.
     /// </summary>
-    private Task EnsureTableAsync()
+    /// <remarks>The creation is shared by every request and runs to its own end (bounded by the SDK's
+    /// retries); each request waits for it only until its own deadline.</remarks>
+    private Task EnsureTableAsync(CancellationToken cancellationToken)
     {
         if (!_createTable)
         {
@@ -772,41 +774,23 @@ public sealed partial class TableGroupStore : IGroupStore
         var task = _ensureTable;
         if (task is null || task.IsFaulted || task.IsCanceled)
         {
-            task = _table.CreateIfNotExistsAsync();
+            task = _table.CreateIfNotExistsAsync(CancellationToken.None);
             _ensureTable = task;
         }
-        return task;
+        return task.WaitAsync(cancellationToken);
     }
 
-    private async Task EnsureTableSafeAsync()
+    private async Task EnsureTableSafeAsync(CancellationToken cancellationToken)
     {
         try
         {
-            await EnsureTableAsync().ConfigureAwait(false);
+            await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (IsUnavailable(e))
+        catch (Exception e) when (StorageFaults.IsUnavailable(e, cancellationToken))
         {
-            throw Unavailable(e);
+            throw StorageFaults.Unavailable(e);
         }
     }
-
-    /// <summary>
-    /// Faults that mean "storage cannot answer now" (throttling, 5xx, timeouts, refused connections;
-    /// the SDK wraps exhausted retries in an AggregateException), as opposed to a refusal of the request.
-    /// </summary>
-    internal static bool IsUnavailable(Exception e) => e switch
-    {
-        RequestFailedException r => r.Status is 0 or 408 or 429 or >= 500,
-        AggregateException a => a.InnerExceptions.Count > 0 && a.InnerExceptions.All(IsUnavailable),
-        HttpRequestException or IOException or TimeoutException => true,
-        _ => false,
-    };
-
-    internal static StorageUnavailableException Unavailable(Exception e) => new(
-        e is RequestFailedException { Status: > 0 } r
-            ? $"Table storage is unavailable ({r.Status.ToString(System.Globalization.CultureInfo.InvariantCulture)})."
-            : "Table storage is unavailable (no response).",
-        e);
 
     /// <summary>A group's rows; <see cref="Group"/> is null for a tombstone.</summary>
     private sealed record StoredPartition(MetricGroup? Group, TableEntity Head, List<TableEntity> ChunkRows, bool Torn, bool HasFailureRow = false)

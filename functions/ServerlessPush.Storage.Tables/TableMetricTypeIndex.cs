@@ -17,7 +17,9 @@ namespace ServerlessPush.Storage.Tables;
 /// conditional on the ETag it read, fails once the row was registered again.
 /// </summary>
 /// <remarks>A table lost or not yet created (local runs) is created by <see cref="TableRecreationPolicy"/> in the client's pipeline.</remarks>
-public sealed class TableMetricTypeIndex(TableClient table) : IMetricTypeIndex
+/// <param name="maxConcurrency">Upserts one registration runs at once (rows of different names are in
+/// different partitions, so they cannot share a transaction).</param>
+public sealed class TableMetricTypeIndex(TableClient table, int maxConcurrency = GatewayOptions.DefaultMaxStorageCallsPerRequest) : IMetricTypeIndex
 {
     public async Task RegisterAsync(GroupingKey group, IReadOnlyCollection<(string Name, MetricType Type)> families, CancellationToken cancellationToken = default)
     {
@@ -31,14 +33,15 @@ public sealed class TableMetricTypeIndex(TableClient table) : IMetricTypeIndex
             {
                 await EnsureGroupFreeAsync(groupPk, group, cancellationToken).ConfigureAwait(false);
             }
-            await Task.WhenAll(families.Select(f => RegisterOneAsync(
-                new TableEntity(TableKeys.NamePartition(f.Name), TableKeys.TypeRow(PushValidator.TypeName(f.Type), groupPk)) { ["Labels"] = labels, ["Name"] = f.Name },
-                f.Name,
-                cancellationToken))).ConfigureAwait(false);
+            await Parallel.ForEachAsync(families, new ParallelOptions { MaxDegreeOfParallelism = maxConcurrency, CancellationToken = cancellationToken }, async (f, ct) =>
+                await RegisterOneAsync(
+                    new TableEntity(TableKeys.NamePartition(f.Name), TableKeys.TypeRow(PushValidator.TypeName(f.Type), groupPk)) { ["Labels"] = labels, ["Name"] = f.Name },
+                    f.Name,
+                    ct).ConfigureAwait(false)).ConfigureAwait(false);
         }
-        catch (Exception e) when (TableGroupStore.IsUnavailable(e))
+        catch (Exception e) when (StorageFaults.IsUnavailable(e, cancellationToken))
         {
-            throw TableGroupStore.Unavailable(e);
+            throw StorageFaults.Unavailable(e);
         }
     }
 
@@ -58,9 +61,9 @@ public sealed class TableMetricTypeIndex(TableClient table) : IMetricTypeIndex
             var pages = await Task.WhenAll(filters.Select(f => FirstRowsAsync(f, name, ownPk, limit, cancellationToken))).ConfigureAwait(false);
             return pages.SelectMany(p => p).Take(limit).ToList();
         }
-        catch (Exception e) when (TableGroupStore.IsUnavailable(e))
+        catch (Exception e) when (StorageFaults.IsUnavailable(e, cancellationToken))
         {
-            throw TableGroupStore.Unavailable(e);
+            throw StorageFaults.Unavailable(e);
         }
     }
 
@@ -80,9 +83,9 @@ public sealed class TableMetricTypeIndex(TableClient table) : IMetricTypeIndex
         {
             return false;
         }
-        catch (Exception e) when (TableGroupStore.IsUnavailable(e))
+        catch (Exception e) when (StorageFaults.IsUnavailable(e, cancellationToken))
         {
-            throw TableGroupStore.Unavailable(e);
+            throw StorageFaults.Unavailable(e);
         }
     }
 

@@ -23,4 +23,13 @@ public sealed class TableStorageOptions
 
     /// <summary>Create the table on first use (local runs and tests; in Azure, Bicep creates it).</summary>
     public bool CreateTableIfMissing { get; set; }
+
+    /// <summary>The SDK's retries and per-try timeout (section <c>Gateway:Tables:Retry</c>).</summary>
+    public TableRetryOptions Retry { get; set; } = new();
+
+    /// <summary>
+    /// Storage calls the whole process has in flight at once; more wait (within their request's deadline)
+    /// instead of opening more connections. Bounds the sockets and buffers of the SDK whatever the load.
+    /// </summary>
+    public int MaxConcurrentRequests { get; set; } = 64;
 }

@@ -8,7 +8,8 @@ namespace ServerlessPush.Testing;
 /// Started as <c>node_modules/.bin/azurite-table --inMemoryPersistence --skipApiVersionCheck --loose
 /// --disableProductStyleUrl</c> (see <see cref="RepoPaths"/> for where it is looked up).
 /// <see cref="StopAsync"/> and <see cref="RestartAsync"/> simulate storage going away and coming back on
-/// the same endpoint; data is in memory, so it is gone after a restart.
+/// the same endpoint; data is in memory, so it is gone after a restart. <see cref="Suspend"/> and
+/// <see cref="Resume"/> simulate storage that hangs (SIGSTOP/SIGCONT by process id) and keeps its data.
 /// With a <c>clockOffset</c>, Azurite runs with its clock shifted (its <c>Timestamp</c>s, ETags and
 /// <c>Date</c> headers): node loads a small preload script, written to a temp folder, that shifts
 /// <c>Date</c> in that process only. Nothing else on the machine sees the shift.
@@ -114,6 +115,7 @@ public sealed class AzuriteServer : IDisposable, IAsyncDisposable
     /// <summary>Kills Azurite (by pid). Requests to <see cref="TableEndpoint"/> fail until <see cref="RestartAsync"/>.</summary>
     public async Task StopAsync()
     {
+        Resume();
         var process = _process;
         _process = null;
         if (process is not null)
@@ -122,6 +124,30 @@ public sealed class AzuriteServer : IDisposable, IAsyncDisposable
             _lastOutput = process.Output;
         }
     }
+
+    /// <summary>
+    /// Freezes Azurite (SIGSTOP to its process id): connections are still accepted by the kernel but
+    /// nothing answers, as with a hung storage service. Data is kept; <see cref="Resume"/> continues it.
+    /// </summary>
+    public void Suspend()
+    {
+        var process = _process ?? throw new InvalidOperationException("Azurite is not running.");
+        ProcessSignals.Stop(process.Id);
+        Suspended = true;
+    }
+
+    /// <summary>SIGCONT to a suspended Azurite: it serves again, starting with the requests that queued up.</summary>
+    public void Resume()
+    {
+        if (_process is { } process && Suspended)
+        {
+            ProcessSignals.Continue(process.Id);
+        }
+        Suspended = false;
+    }
+
+    /// <summary>Between <see cref="Suspend"/> and <see cref="Resume"/>.</summary>
+    public bool Suspended { get; private set; }
 
     /// <summary>Stops Azurite if running, then starts it again on the same port. Stored data is lost.</summary>
     public async Task RestartAsync(CancellationToken cancellationToken = default)
@@ -174,6 +200,7 @@ public sealed class AzuriteServer : IDisposable, IAsyncDisposable
 
     public void Dispose()
     {
+        Resume();
         var process = _process;
         _process = null;
         process?.Dispose();

@@ -17,6 +17,24 @@ public sealed class GatewayOptions
     /// <summary>The longest TTL a push may ask for with the <c>X-ServerlessPush-TTL</c> header (400 above).</summary>
     public TimeSpan MaxGroupTtl { get; set; } = TimeSpan.FromDays(31);
 
+    public const int DefaultMaxStorageCallsPerRequest = 16;
+
+    /// <summary>
+    /// How long a request's storage work may take, retries included (503 with Retry-After after it).
+    /// Half of Prometheus's default 10 s scrape timeout, so a scrape of a gateway whose storage hangs
+    /// fails as a 503 the scraper reports, not as its own timeout. A push's deadline starts once its body is read.
+    /// </summary>
+    public TimeSpan RequestDeadline { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The deadline of the admin wipe and the delete by job, which touch every group they find (never shorter than <see cref="RequestDeadline"/>).</summary>
+    public TimeSpan BulkRequestDeadline { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The deadline of a bulk operation: the bulk deadline, or the request deadline if that is longer.</summary>
+    public TimeSpan EffectiveBulkDeadline => BulkRequestDeadline > RequestDeadline ? BulkRequestDeadline : RequestDeadline;
+
+    /// <summary>Storage calls one request has in flight at once, however it fans out (index registrations and checks, sibling reads, bulk deletes).</summary>
+    public int MaxStorageCallsPerRequest { get; set; } = DefaultMaxStorageCallsPerRequest;
+
     public ExpiryOptions Expiry { get; set; } = new();
 
     /// <summary>Shape limits of one push (section <c>Gateway:Limits</c>); a push over any of them is refused and nothing is stored.</summary>

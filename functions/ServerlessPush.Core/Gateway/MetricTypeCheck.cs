@@ -13,7 +13,9 @@ namespace ServerlessPush.Core.Gateway;
 /// removed only with proof that no write can still add it (docs/consistency.md): the group's permits
 /// are revoked, the group read again, and the row deleted only if it was not registered again since it was read.
 /// </summary>
-internal sealed class MetricTypeCheck(IGroupStore store, IMetricTypeIndex typeIndex, TimeProvider time, ILogger logger)
+/// <param name="maxConcurrency">Families checked at once (each check makes storage calls): one push with
+/// many names must not flood storage.</param>
+internal sealed class MetricTypeCheck(IGroupStore store, IMetricTypeIndex typeIndex, TimeProvider time, ILogger logger, int maxConcurrency)
 {
     // Rounds in a row that remove nothing (every row read was registered again meanwhile) before giving up.
     private const int MaxFruitlessRounds = 16;
@@ -29,7 +31,11 @@ internal sealed class MetricTypeCheck(IGroupStore store, IMetricTypeIndex typeIn
         await typeIndex.RegisterAsync(key, families.Select(f => (f.Name, f.Type)).ToList(), cancellationToken).ConfigureAwait(false);
         // The rows just written stay even if the push is rejected: the group may hold some of these
         // families already, and a row it does not back is proved stale by whichever push trips over it.
-        var errors = await Task.WhenAll(families.Select(f => CheckFamilyAsync(key, f, cancellationToken))).ConfigureAwait(false);
+        var errors = new string?[families.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, families.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = maxConcurrency, CancellationToken = cancellationToken },
+            async (i, ct) => errors[i] = await CheckFamilyAsync(key, families[i], ct).ConfigureAwait(false)).ConfigureAwait(false);
         return errors.FirstOrDefault(e => e is not null);
     }
 

@@ -14,6 +14,14 @@ public sealed class PushLimits
     /// <summary>Series (metrics, counted as the parser creates them) in one push. Also caps the families a body may declare.</summary>
     public int MaxSeriesPerPush { get; set; } = 100_000;
 
+    /// <summary>
+    /// Metric families (names) in one push (413 above, before any storage call). Each name costs about
+    /// three storage calls in the name index whenever this instance has not checked it within the last
+    /// minute, so this bounds the storage work of one push: at the default, about 3,000 calls, run
+    /// <see cref="GatewayOptions.MaxStorageCallsPerRequest"/> at a time within the request deadline.
+    /// </summary>
+    public int MaxFamiliesPerPush { get; set; } = 1_000;
+
     /// <summary>Labels of one series as pushed (before the grouping labels and <c>instance</c> are added).</summary>
     public int MaxLabelsPerSeries { get; set; } = 64;
 
@@ -95,6 +103,12 @@ public static class PushLimitChecker
     }
 
     public static string SeriesLimitMessage(int limit) => $"push has more than the limit of {limit} series";
+
+    /// <summary>Null when the push has few enough families for its index checks (413 otherwise, before any storage call).</summary>
+    public static string? CheckFamilyCount(IReadOnlyList<MetricFamily> families, PushLimits limits) =>
+        limits.MaxFamiliesPerPush > 0 && families.Count > limits.MaxFamiliesPerPush
+            ? $"push has {families.Count} metric families, more than the limit of {limits.MaxFamiliesPerPush} (setting Gateway__Limits__MaxFamiliesPerPush): each name is checked in the name index; push fewer names at once"
+            : null;
 
     private static string? CheckLabel(string where, string name, string value, PushLimits limits)
     {

@@ -50,7 +50,7 @@ public sealed class PushService
         _options = options;
         _time = time;
         _logger = logger;
-        _typeCheck = new MetricTypeCheck(store, typeIndex, time, logger);
+        _typeCheck = new MetricTypeCheck(store, typeIndex, time, logger, options.Value.MaxStorageCallsPerRequest);
     }
 
     /// <param name="ttl">The push's own TTL (the <c>X-ServerlessPush-TTL</c> header), already checked against the maximum; null = the default.</param>
@@ -140,7 +140,7 @@ public sealed class PushService
     private async Task<int> DeleteAllAsync(List<GroupingKey> keys, CancellationToken cancellationToken)
     {
         var deleted = 0;
-        await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (key, ct) =>
+        await Parallel.ForEachAsync(keys, Bounded(cancellationToken), async (key, ct) =>
         {
             await _store.DeleteAsync(key, ct).ConfigureAwait(false);
             Interlocked.Increment(ref deleted);
@@ -173,7 +173,7 @@ public sealed class PushService
             return null;
         }
 
-        var groups = await Task.WhenAll(siblings.Select(s => GetLiveAsync(s, cancellationToken))).ConfigureAwait(false);
+        var groups = await BoundedAllAsync(siblings.ToList(), (s, ct) => GetLiveAsync(s, ct), cancellationToken).ConfigureAwait(false);
         var existing = new HashSet<string>(StringComparer.Ordinal);
         foreach (var group in groups)
         {
@@ -230,4 +230,20 @@ public sealed class PushService
         var group = await _store.GetAsync(key, cancellationToken).ConfigureAwait(false);
         return group is null || group.IsExpiredAt(_time.GetUtcNow()) ? null : group;
     }
+
+    /// <summary>
+    /// Like <c>Task.WhenAll</c> over <paramref name="items"/>, with at most
+    /// <see cref="GatewayOptions.MaxStorageCallsPerRequest"/> running at once, so that one push with many
+    /// names or instances cannot flood storage (results in the order of the items).
+    /// </summary>
+    private async Task<TResult[]> BoundedAllAsync<TItem, TResult>(IReadOnlyList<TItem> items, Func<TItem, CancellationToken, Task<TResult>> run, CancellationToken cancellationToken)
+    {
+        var results = new TResult[items.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, items.Count), Bounded(cancellationToken), async (i, ct) =>
+            results[i] = await run(items[i], ct).ConfigureAwait(false)).ConfigureAwait(false);
+        return results;
+    }
+
+    private ParallelOptions Bounded(CancellationToken cancellationToken) =>
+        new() { MaxDegreeOfParallelism = _options.Value.MaxStorageCallsPerRequest, CancellationToken = cancellationToken };
 }
