@@ -10,7 +10,7 @@ namespace ServerlessPush.Testing;
 /// The local host of the gateway, in this process, on a free loopback port, over a table of its
 /// own in the given Azurite: real HTTP, real storage.
 /// </summary>
-public sealed class GatewayServer : IAsyncDisposable
+public sealed class GatewayServer : IGatewayTarget
 {
     private readonly WebApplication _app;
 
@@ -21,6 +21,8 @@ public sealed class GatewayServer : IAsyncDisposable
         TableName = tableName;
         Client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = baseAddress };
     }
+
+    public string Name => "localhost";
 
     public Uri BaseAddress { get; }
 
