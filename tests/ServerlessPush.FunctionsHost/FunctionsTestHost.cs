@@ -140,7 +140,7 @@ public sealed class FunctionsTestHost : IAsyncDisposable
         Log.Write(LogLevel.Debug, "Host.Worker", "Worker capabilities: " + string.Join(", ", WorkerCapabilities.Values.Select(c => $"{c.Key}={c.Value}")));
 
         Functions = await ReadFunctionMetadataAsync(appDirectory, cancellationToken).ConfigureAwait(false);
-        Index(Functions, settings, options.TimeProvider);
+        Index(Functions, settings);
         await LoadAsync(Functions, cancellationToken).ConfigureAwait(false);
         Log.Write(LogLevel.Information, "Host.Startup", $"{Functions.Count} functions loaded");
 
@@ -230,7 +230,7 @@ public sealed class FunctionsTestHost : IAsyncDisposable
     /// resolved from the app settings. A function that fails is in error: it is loaded in the worker
     /// but never triggered.
     /// </summary>
-    private void Index(IReadOnlyList<FunctionDescriptor> functions, AppSettings settings, TimeProvider time)
+    private void Index(IReadOnlyList<FunctionDescriptor> functions, AppSettings settings)
     {
         var httpFunctions = new List<FunctionDescriptor>();
         foreach (var function in functions)
@@ -280,7 +280,6 @@ public sealed class FunctionsTestHost : IAsyncDisposable
                 Log.Write(LogLevel.Error, "Host.Startup", $"The '{function.Name}' function is in error: {ex.Message}");
             }
         }
-        _ = time;
     }
 
     /// <summary>The host's test: same template (ignoring case and outer slashes) and a method in common (no methods means all).</summary>

@@ -29,7 +29,7 @@ internal sealed class TimerTrigger(FunctionDescriptor function, TimerSchedule sc
 
     public void Start()
     {
-        log.Write(LogLevel.Information, $"Host.Triggers.Timer", $"The next 5 occurrences of the '{function.Name}' schedule (Cron: '{schedule}') will be: {string.Join(", ", NextOccurrences(5))}");
+        log.Write(LogLevel.Information, "Host.Triggers.Timer", $"The next 5 occurrences of the '{function.Name}' schedule (Cron: '{schedule}') will be: {string.Join(", ", NextOccurrences(5))}");
         _loop = Task.Run(() => RunAsync(_stop.Token));
     }
 
