@@ -8,8 +8,10 @@ namespace ServerlessPush.Clients.Tests;
 
 /// <summary>
 /// Each real client pushes a counter, a gauge and a histogram with its own API to job="backup",
-/// instance="db-1", site="eu" on the local host (over Azurite); GET /metrics shows what it pushed.
-/// Push (PUT) replaces the group, pushAdd (POST) keeps the group's other metrics, delete removes it.
+/// instance="db-1", site="eu"; GET /metrics shows what it pushed. Push (PUT) replaces the group,
+/// pushAdd (POST) keeps the group's other metrics, delete removes it. Against each target: the
+/// reference Pushgateway, the local host and the Functions app under the Functions test host (both
+/// over Azurite); the key tests against the two with access control.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
 [TestCaseOrderer(GoLastOrderer.TypeName, GoLastOrderer.AssemblyName)]
@@ -34,15 +36,17 @@ public sealed class ClientPushTests(AzuriteFixture fixture)
     };
 
     [Theory]
-    [MemberData(nameof(PushClient.Names), MemberType = typeof(PushClient))]
-    public async Task Push_pushAdd_delete_without_a_key(string client)
+    [MemberData(nameof(Targets.AllWithClients), MemberType = typeof(Targets))]
+    public async Task Push_pushAdd_delete_without_a_key(string target, string client)
     {
-        var recorder = new RequestRecorder();
-        await using var gateway = await GatewayServer.StartAsync(fixture.Azurite, AnonymousSettings, recorder.Register);
+        await using var gateway = await fixture.Gateways.LeaseAsync(target, AnonymousSettings);
         await RunScenarioAsync(PushClient.All[client], gateway, key: null);
-        var pushes = recorder.Pushes.Where(r => r.ContentType != SeedContentType).ToList();
-        Assert.All(pushes, r => Assert.True(r.Authorization is null && r.FunctionsKey is null, r.ToString()));
-        AssertWire(client, pushes);
+        if (gateway.Recorder is { } recorder)
+        {
+            var pushes = recorder.Pushes.Where(r => r.ContentType != SeedContentType).ToList();
+            Assert.All(pushes, r => Assert.True(r.Authorization is null && r.FunctionsKey is null, r.ToString()));
+            AssertWire(client, pushes);
+        }
     }
 
     /// <summary>What each library puts on the wire (so the formats and framings above are really exercised).</summary>
@@ -83,11 +87,11 @@ public sealed class ClientPushTests(AzuriteFixture fixture)
     /// access control accepts) and Prometheus-style reads use the read key.
     /// </summary>
     [Theory]
-    [MemberData(nameof(PushClient.Names), MemberType = typeof(PushClient))]
-    public async Task Push_pushAdd_delete_with_a_key(string client)
+    [MemberData(nameof(Targets.WithKeysWithClients), MemberType = typeof(Targets))]
+    public async Task Push_pushAdd_delete_with_a_key(string target, string client)
     {
-        var recorder = new RequestRecorder();
-        await using var gateway = await GatewayServer.StartAsync(fixture.Azurite, KeyedSettings, recorder.Register);
+        await using var gateway = await fixture.Gateways.LeaseAsync(target, KeyedSettings);
+        var recorder = gateway.Recorder!;
         gateway.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ReadKey);
         await RunScenarioAsync(PushClient.All[client], gateway, PushKey, seedAuthorization: PushKey);
         var pushes = recorder.Pushes.Where(r => r.ContentType != SeedContentType).ToList();
@@ -96,10 +100,10 @@ public sealed class ClientPushTests(AzuriteFixture fixture)
     }
 
     [Theory]
-    [MemberData(nameof(PushClient.Names), MemberType = typeof(PushClient))]
-    public async Task Without_the_key_or_with_a_wrong_key_the_push_is_refused(string client)
+    [MemberData(nameof(Targets.WithKeysWithClients), MemberType = typeof(Targets))]
+    public async Task Without_the_key_or_with_a_wrong_key_the_push_is_refused(string target, string client)
     {
-        await using var gateway = await GatewayServer.StartAsync(fixture.Azurite, KeyedSettings);
+        await using var gateway = await fixture.Gateways.LeaseAsync(target, KeyedSettings);
         var pushClient = PushClient.All[client];
         var noKey = await pushClient.RunAsync(PushOp.Push, gateway.BaseAddress, key: null);
         Assert.False(noKey.Succeeded, noKey.Details);
@@ -109,7 +113,7 @@ public sealed class ClientPushTests(AzuriteFixture fixture)
         Assert.DoesNotContain("backup_", await gateway.Client.GetStringAsync("/metrics"));
     }
 
-    private static async Task RunScenarioAsync(PushClient client, GatewayServer gateway, string? key, string? seedAuthorization = null)
+    private static async Task RunScenarioAsync(PushClient client, GatewayLease gateway, string? key, string? seedAuthorization = null)
     {
         // PUT replaces the whole group: a metric the client does not push disappears.
         await SeedOtherMetricAsync(gateway, 1, seedAuthorization);
@@ -133,10 +137,10 @@ public sealed class ClientPushTests(AzuriteFixture fixture)
         }
     }
 
-    private static async Task RunAsync(PushClient client, PushOp op, GatewayServer gateway, string? key)
+    private static async Task RunAsync(PushClient client, PushOp op, GatewayLease gateway, string? key)
     {
         var outcome = await client.RunAsync(op, gateway.BaseAddress, key);
-        Assert.True(outcome.Succeeded, $"{client} {op} failed: {outcome.Details}");
+        Assert.True(outcome.Succeeded, $"{client} {op} against {gateway} failed: {outcome.Details}");
     }
 
     internal static void AssertPushed(PushClient client, string scrape)
@@ -163,7 +167,7 @@ public sealed class ClientPushTests(AzuriteFixture fixture)
         Assert.Matches($"push_time_seconds\\{{{Group.Replace("\"", "\\\"", StringComparison.Ordinal)}\\}} \\d\\.\\d+e\\+09\n", scrape);
     }
 
-    private static async Task SeedOtherMetricAsync(GatewayServer gateway, int value, string? key)
+    private static async Task SeedOtherMetricAsync(GatewayLease gateway, int value, string? key)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/metrics/job/backup/instance/db-1/site/eu")
         {

@@ -88,6 +88,18 @@ public sealed class ManagedProcessTests
             listener.Stop();
         }
     }
+
+    [Fact]
+    public async Task Waiting_for_exit_reports_whether_the_process_ended_by_itself()
+    {
+        await using var quick = ManagedProcess.Start("/bin/sh", ["-c", "echo done; exit 0"]);
+        Assert.True(await quick.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, quick.ExitCode);
+
+        await using var slow = ManagedProcess.Start("/bin/sh", ["-c", "sleep 30"]);
+        Assert.False(await slow.WaitForExitAsync(TimeSpan.FromMilliseconds(300)));
+        Assert.False(slow.HasExited);
+    }
 }
 
 public sealed class PathsAndPortsTests

@@ -10,7 +10,7 @@ namespace ServerlessPush.Testing;
 /// The local host of the gateway, in this process, on a free loopback port, over a table of its
 /// own in the given Azurite: real HTTP, real storage.
 /// </summary>
-public sealed class GatewayServer : IAsyncDisposable
+public sealed class GatewayServer : IGatewayTarget
 {
     private readonly WebApplication _app;
 
@@ -21,6 +21,8 @@ public sealed class GatewayServer : IAsyncDisposable
         TableName = tableName;
         Client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = baseAddress };
     }
+
+    public string Name => "localhost";
 
     public Uri BaseAddress { get; }
 
@@ -37,21 +39,8 @@ public sealed class GatewayServer : IAsyncDisposable
     public static async Task<GatewayServer> StartAsync(AzuriteServer azurite, IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null, string? tableName = null)
     {
         var port = FreePort.Get();
-        tableName ??= "t" + Guid.NewGuid().ToString("N")[..20];
-        var values = new Dictionary<string, string?>
-        {
-            ["Gateway:Tables:ConnectionString"] = azurite.ConnectionString,
-            ["Gateway:Tables:TableName"] = tableName,
-            ["Gateway:Tables:CreateTableIfMissing"] = "true",
-            ["Logging:LogLevel:Default"] = "Warning",
-            // As run-local.sh: no keys, push, read and admin open. Access tests override this.
-            ["Gateway:Access:AllowAnonymous"] = "true",
-            ["Gateway:Access:AllowAnonymousAdmin"] = "true",
-        };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-        {
-            values[key] = value;
-        }
+        tableName ??= NewTableName();
+        var values = TestSettings(azurite, tableName, settings);
         var app = LocalGatewayHost.Build(["--urls", $"http://127.0.0.1:{port}"], builder =>
         {
             builder.Configuration.AddInMemoryCollection(values);
@@ -59,6 +48,32 @@ public sealed class GatewayServer : IAsyncDisposable
         });
         await app.StartAsync().ConfigureAwait(false);
         return new GatewayServer(app, new Uri($"http://127.0.0.1:{port}"), tableName);
+    }
+
+    /// <summary>A table of its own for a gateway under test.</summary>
+    public static string NewTableName() => "t" + Guid.NewGuid().ToString("N")[..20];
+
+    /// <summary>
+    /// The settings every gateway under test starts with (the local host here, the Functions app under
+    /// its test host alike), then <paramref name="overrides"/>. As run-local.sh: no keys, push, read
+    /// and admin open; access tests override this.
+    /// </summary>
+    public static Dictionary<string, string?> TestSettings(AzuriteServer azurite, string tableName, IDictionary<string, string?>? overrides = null)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["Gateway:Tables:ConnectionString"] = azurite.ConnectionString,
+            ["Gateway:Tables:TableName"] = tableName,
+            ["Gateway:Tables:CreateTableIfMissing"] = "true",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Gateway:Access:AllowAnonymous"] = "true",
+            ["Gateway:Access:AllowAnonymousAdmin"] = "true",
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+        return values;
     }
 
     public async ValueTask DisposeAsync()

@@ -232,6 +232,25 @@ public sealed class ManagedProcess : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits up to <paramref name="timeout"/> for the process to exit by itself (its output is drained
+    /// first); true if it did. Nothing is killed: for a graceful stop, ask it to exit, wait, then <see cref="StopAsync"/>.
+    /// </summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Kills the process tree (by pid) and waits for it to exit.</summary>
     public async Task StopAsync(TimeSpan? timeout = null)
     {

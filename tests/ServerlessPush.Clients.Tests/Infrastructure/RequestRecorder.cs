@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using ServerlessPush.Testing;
 
@@ -46,7 +47,10 @@ public sealed record RecordedRequest(string Method, string Path, string? Content
         + $"Authorization={(Authorization is null ? "(none)" : Authorization.Split(' ')[0] + " …")} x-functions-key={(FunctionsKey is null ? "(none)" : "…")}";
 }
 
-/// <summary>Records every request's headers before the gateway handles it (an <see cref="IStartupFilter"/> in the local host).</summary>
+/// <summary>
+/// Records every request's headers before the gateway handles it: an <see cref="IStartupFilter"/> in the
+/// local host, or the Functions test host's request hook (what the client sent, before the host adds anything).
+/// </summary>
 public sealed class RequestRecorder : IStartupFilter
 {
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
@@ -64,13 +68,18 @@ public sealed class RequestRecorder : IStartupFilter
     {
         app.Use(async (context, nextMiddleware) =>
         {
-            var h = context.Request.Headers;
-            static string? Value(Microsoft.Extensions.Primitives.StringValues v) => v.Count == 0 ? null : v.ToString();
-            _requests.Enqueue(new RecordedRequest(context.Request.Method, context.Request.Path.Value ?? "",
-                Value(h.ContentType), Value(h.ContentEncoding), context.Request.ContentLength, Value(h.TransferEncoding),
-                Value(h.Authorization), Value(h["x-functions-key"])));
+            Record(context);
             await nextMiddleware(context);
         });
         next(app);
     };
+
+    public void Record(HttpContext context)
+    {
+        var h = context.Request.Headers;
+        static string? Value(Microsoft.Extensions.Primitives.StringValues v) => v.Count == 0 ? null : v.ToString();
+        _requests.Enqueue(new RecordedRequest(context.Request.Method, context.Request.Path.Value ?? "",
+            Value(h.ContentType), Value(h.ContentEncoding), context.Request.ContentLength, Value(h.TransferEncoding),
+            Value(h.Authorization), Value(h["x-functions-key"])));
+    }
 }

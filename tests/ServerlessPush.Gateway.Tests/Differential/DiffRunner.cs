@@ -122,7 +122,7 @@ public sealed class DiffRunner(DifferentialFixture fixture, string caseName)
     {
         if (!EqualityComparer<T>.Default.Equals(reference, gateway))
         {
-            Assert.Fail($"[{caseName}] {what} differs.\n--- reference:\n{reference}\n--- gateway:\n{gateway}\n--- requests so far:\n  {string.Join("\n  ", _log)}");
+            Assert.Fail($"[{caseName}] {what} differs.\n--- reference:\n{reference}\n--- gateway ({fixture.TargetName}):\n{gateway}\n--- requests so far:\n  {string.Join("\n  ", _log)}");
         }
     }
 

@@ -1,29 +1,35 @@
 using System.Net;
-using ServerlessPush.Gateway.Tests.Infrastructure;
+using ServerlessPush.FunctionsHost;
 using ServerlessPush.Testing;
 
 namespace ServerlessPush.Gateway.Tests.Differential;
 
 /// <summary>
 /// One reference Pushgateway 1.5.1 and one gateway (over an Azurite of its own, its own table) for the
-/// whole differential suite. <see cref="WipeAsync"/> empties both between cases.
+/// whole differential suite. <see cref="WipeAsync"/> empties both between cases. Which gateway — the
+/// local host or the Functions app under the Functions test host — is up to the subclass.
 /// </summary>
-public sealed class DifferentialFixture : IAsyncLifetime
+public abstract class DifferentialFixture : IAsyncLifetime
 {
     private AzuriteServer? _azurite;
     private ReferencePushgateway? _reference;
-    private GatewayServer? _gateway;
+    private IGatewayTarget? _gateway;
 
     public HttpClient Reference { get; private set; } = null!;
 
     public HttpClient Gateway { get; private set; } = null!;
+
+    /// <summary>"localhost" or "functions": which gateway the answers are compared with.</summary>
+    public string TargetName => _gateway?.Name ?? "(not started)";
+
+    protected abstract Task<IGatewayTarget> StartGatewayAsync(AzuriteServer azurite);
 
     public async Task InitializeAsync()
     {
         var referenceStart = ReferencePushgateway.StartAsync();
         _azurite = await AzuriteServer.StartAsync();
         _reference = await referenceStart;
-        _gateway = await GatewayServer.StartAsync(_azurite);
+        _gateway = await StartGatewayAsync(_azurite);
         Reference = CreateClient(_reference.BaseAddress);
         Gateway = CreateClient(_gateway.BaseAddress);
     }
@@ -97,8 +103,26 @@ public sealed class DifferentialFixture : IAsyncLifetime
         };
 }
 
+/// <summary>The gateway is the local host, in this process.</summary>
+public sealed class LocalHostDifferentialFixture : DifferentialFixture
+{
+    protected override async Task<IGatewayTarget> StartGatewayAsync(AzuriteServer azurite) => await GatewayServer.StartAsync(azurite);
+}
+
+/// <summary>The gateway is the published Functions app, run by the Functions test host (one worker for the suite).</summary>
+public sealed class FunctionsDifferentialFixture : DifferentialFixture
+{
+    protected override async Task<IGatewayTarget> StartGatewayAsync(AzuriteServer azurite) => await FunctionsGateway.StartAsync(azurite);
+}
+
 [CollectionDefinition(Name)]
-public sealed class DifferentialCollection : ICollectionFixture<DifferentialFixture>
+public sealed class DifferentialCollection : ICollectionFixture<LocalHostDifferentialFixture>
 {
     public const string Name = "Differential";
+}
+
+[CollectionDefinition(Name)]
+public sealed class FunctionsDifferentialCollection : ICollectionFixture<FunctionsDifferentialFixture>
+{
+    public const string Name = "Differential (Functions)";
 }

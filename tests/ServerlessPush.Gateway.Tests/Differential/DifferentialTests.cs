@@ -6,10 +6,10 @@ namespace ServerlessPush.Gateway.Tests.Differential;
 
 /// <summary>
 /// The same requests to the reference Pushgateway 1.5.1 and to the gateway; answers and stored state
-/// must agree, except for the known, deliberate differences asserted at the end of this class.
+/// must agree, except for the known, deliberate differences asserted at the end of this class. Run
+/// once per gateway target: <see cref="LocalHostDifferentialTests"/>, <see cref="FunctionsDifferentialTests"/>.
 /// </summary>
-[Collection(DifferentialCollection.Name)]
-public sealed class DifferentialTests(DifferentialFixture fixture) : IAsyncLifetime
+public abstract class DifferentialTests(DifferentialFixture fixture) : IAsyncLifetime
 {
     public Task InitializeAsync() => fixture.WipeAsync();
 
@@ -17,11 +17,25 @@ public sealed class DifferentialTests(DifferentialFixture fixture) : IAsyncLifet
 
     public static TheoryData<string> CaseNames => DifferentialCases.Names();
 
+    /// <summary>
+    /// Cases this target does not yet answer as the reference does, each with the reason. They are
+    /// not skipped: each must still differ (so one that starts to agree fails until it is taken off).
+    /// </summary>
+    protected virtual IReadOnlyDictionary<string, string> KnownTargetDifferences { get; } = new Dictionary<string, string>();
+
     [Theory]
     [MemberData(nameof(CaseNames))]
     public async Task Both_answer_alike(string name)
     {
         var runner = new DiffRunner(fixture, name);
+        if (KnownTargetDifferences.TryGetValue(name, out var reason))
+        {
+            var difference = await Record.ExceptionAsync(() => runner.RunAsync(DifferentialCases.All[name]));
+            Assert.True(difference is not null,
+                $"[{name}] now answers as the reference under {fixture.TargetName}: take it off the known differences ({reason}).");
+            Assert.IsAssignableFrom<Xunit.Sdk.XunitException>(difference); // a compared difference, not a crash or a hang
+            return;
+        }
         await runner.RunAsync(DifferentialCases.All[name]);
     }
 
@@ -159,3 +173,6 @@ public sealed class DifferentialTests(DifferentialFixture fixture) : IAsyncLifet
         Assert.Contains("m{instance=\"\",job=\"j\"} 1\n", await fixture.Gateway.GetStringAsync("/metrics"));
     }
 }
+
+[Collection(DifferentialCollection.Name)]
+public sealed class LocalHostDifferentialTests(LocalHostDifferentialFixture fixture) : DifferentialTests(fixture);
