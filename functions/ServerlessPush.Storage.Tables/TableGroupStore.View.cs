@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
 using ServerlessPush.Core.Gateway;
 
 namespace ServerlessPush.Storage.Tables;
@@ -21,7 +22,16 @@ public sealed partial class TableGroupStore
 
     private const int PageSize = 1000;
 
-    private readonly SemaphoreSlim _viewLock = new(1, 1);
+    /// <summary>
+    /// How long one refresh may take. Refreshes are shared and run to completion whatever happens to
+    /// the request that started them: a first load of a large store can take longer than one
+    /// request's deadline, and cancelling it with that request would make every scrape start over
+    /// and none finish. The waiting requests still answer 503 at their own deadline.
+    /// </summary>
+    internal static readonly TimeSpan RefreshTimeout = TimeSpan.FromMinutes(2);
+
+    private readonly Lock _refreshGate = new();
+    private Task? _refresh;
     private SortedDictionary<string, ViewEntry> _view = new(StringComparer.Ordinal);
     // A first load, and a store where most groups change between scrapes, read the whole range at once.
     private bool _readWholeRangeNext = true;
@@ -36,24 +46,54 @@ public sealed partial class TableGroupStore
     {
         var arrived = Stopwatch.GetTimestamp();
         List<MetricGroup> snapshot;
-        await _viewLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        while (true)
         {
-            // A refresh that began after this read arrived has seen every write acknowledged before it:
-            // concurrent scrapes share it instead of each scanning again.
-            if (_lastRefreshStarted <= arrived)
+            Task refresh;
+            lock (_refreshGate)
             {
-                await RefreshViewAsync(cancellationToken).ConfigureAwait(false);
+                // A refresh that began after this read arrived has seen every write acknowledged before
+                // it: concurrent scrapes share it instead of each scanning again.
+                if (Volatile.Read(ref _lastRefreshStarted) > arrived)
+                {
+                    snapshot = [.. _view.Values.Select(e => e.Group)];
+                    break;
+                }
+                // One refresh at a time. One already running may have begun before this read arrived:
+                // then it is waited for, and the next turn of the loop starts another.
+                if (_refresh is null || _refresh.IsCompleted)
+                {
+                    _refresh = StartRefresh();
+                }
+                refresh = _refresh;
             }
-            snapshot = [.. _view.Values.Select(e => e.Group)];
-        }
-        finally
-        {
-            _viewLock.Release();
+            // Throws at this request's deadline (the refresh goes on) or with the refresh's own fault.
+            await refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         foreach (var group in snapshot)
         {
             yield return group;
+        }
+    }
+
+    /// <summary>Runs a refresh outside the calling request's async flow: its deadline and its storage-call budget do not apply.</summary>
+    private Task StartRefresh()
+    {
+        using (ExecutionContext.SuppressFlow())
+        {
+            return Task.Run(async () =>
+            {
+                using var timeout = new CancellationTokenSource(RefreshTimeout);
+                try
+                {
+                    await RefreshViewAsync(timeout.Token).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    // Its waiters may all have gone (their deadlines passed): say it once here.
+                    _logger.LogWarning("Scrape view refresh failed: {Reason}", e.Message);
+                    throw;
+                }
+            });
         }
     }
 
@@ -76,9 +116,12 @@ public sealed partial class TableGroupStore
                 ? await ReadWholeRangeAsync(now, cancellationToken).ConfigureAwait(false)
                 : await ReadChangedAsync(kept, changed, now, cancellationToken).ConfigureAwait(false);
         }
-        _view = view;
-        _viewLoaded = true;
-        _lastRefreshStarted = started;
+        lock (_refreshGate)
+        {
+            _view = view;
+            _viewLoaded = true;
+            Volatile.Write(ref _lastRefreshStarted, started);
+        }
     }
 
     private static int Waves(int partitions) => (partitions + PartitionReadParallelism - 1) / PartitionReadParallelism;
