@@ -43,7 +43,6 @@ public sealed partial class TableGroupStore : IGroupStore
     /// How long one group write may wait for its turn and retry lost ETag races before it is answered
     /// 503 (32 concurrent writers on one group all land well within it; see docs/access.md).
     /// </summary>
-    internal static readonly TimeSpan ContendedWriteBudget = TimeSpan.FromSeconds(5);
 
     /// <summary>How long a deleted group's tombstone stays: longer than any view goes without a full reload.</summary>
     internal static readonly TimeSpan TombstoneRetention = TimeSpan.FromHours(1);
@@ -55,6 +54,7 @@ public sealed partial class TableGroupStore : IGroupStore
     private Task? _ensureTable;
     private readonly PartitionWriteQueue _writeQueue = new();
     // Per group partition: the permit and expiry bucket of the entry this instance last wrote.
+    private readonly TimeSpan _contendedWriteBudget;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Permit, string Bucket)> _expiryEntriesWritten = new(StringComparer.Ordinal);
 
     public TableGroupStore(TableClient table, TableStorageOptions options, TimeProvider time, ILogger<TableGroupStore> logger)
@@ -63,6 +63,7 @@ public sealed partial class TableGroupStore : IGroupStore
         _time = time;
         _logger = logger;
         _createTable = options.CreateTableIfMissing;
+        _contendedWriteBudget = options.ContendedWriteBudget;
     }
 
     public async Task<MetricGroup?> GetAsync(GroupingKey key, CancellationToken cancellationToken = default)
@@ -86,7 +87,7 @@ public sealed partial class TableGroupStore : IGroupStore
         var conditional = mutation.NeedsCurrent || TableKeys.IsHashed(pk);
         // The budget bounds the waits (the queue and the pauses), not storage calls in flight.
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        budget.CancelAfter(ContendedWriteBudget);
+        budget.CancelAfter(_contendedWriteBudget);
         IDisposable turn;
         try
         {
@@ -158,8 +159,8 @@ public sealed partial class TableGroupStore : IGroupStore
     }
 
     /// <summary>Never a 500, never a false success: the client is told to retry.</summary>
-    private static StorageUnavailableException Contended(string pk, Exception? inner) =>
-        new($"Group {pk} is busy with other writes (waited {ContendedWriteBudget.TotalSeconds:0} s); try again.", inner);
+    private StorageUnavailableException Contended(string pk, Exception? inner) =>
+        new($"Group {pk} is busy with other writes (waited {_contendedWriteBudget.TotalSeconds:0} s); try again.", inner);
 
     public async Task RecordFailureAsync(GroupingKey key, DateTimeOffset time, CancellationToken cancellationToken = default)
     {

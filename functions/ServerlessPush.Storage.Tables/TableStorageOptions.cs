@@ -32,4 +32,11 @@ public sealed class TableStorageOptions
     /// instead of opening more connections. Bounds the sockets and buffers of the SDK whatever the load.
     /// </summary>
     public int MaxConcurrentRequests { get; set; } = 64;
+
+    /// <summary>
+    /// How long a write to one group waits for the other writers to that group (queued on this
+    /// instance, retried against other instances' ETags) before it answers 503 "busy". Within the
+    /// request's deadline; raise both where large groups are written concurrently.
+    /// </summary>
+    public TimeSpan ContendedWriteBudget { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -25,6 +25,10 @@ public sealed class TableStorageOptionsValidator : IValidateOptions<TableStorage
         {
             errors.Add($"Gateway:Tables:MaxConcurrentRequests must be at least 1 (is {options.MaxConcurrentRequests}).");
         }
+        if (options.ContendedWriteBudget <= TimeSpan.Zero)
+        {
+            errors.Add($"Gateway:Tables:ContendedWriteBudget must be more than 0 (is {options.ContendedWriteBudget}).");
+        }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

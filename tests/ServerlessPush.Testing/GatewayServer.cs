@@ -68,6 +68,9 @@ public sealed class GatewayServer : IGatewayTarget
             ["Logging:LogLevel:Default"] = "Warning",
             ["Gateway:Access:AllowAnonymous"] = "true",
             ["Gateway:Access:AllowAnonymousAdmin"] = "true",
+            // The suite runs its projects in parallel on two cores: a request can wait for CPU longer
+            // than the production deadline (5 s). Tests of the deadline set it themselves.
+            ["Gateway:RequestDeadline"] = "00:00:30",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {

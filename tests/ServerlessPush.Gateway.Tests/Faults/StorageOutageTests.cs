@@ -111,7 +111,7 @@ public sealed class StorageOutageTests(ITestOutputHelper output)
     public async Task Hung_storage_answers_503_within_the_deadline_under_load_and_nothing_half_written_is_served()
     {
         await using var azurite = await AzuriteServer.StartAsync();
-        await using var gateway = await GatewayServer.StartAsync(azurite);
+        await using var gateway = await GatewayServer.StartAsync(azurite, new Dictionary<string, string?> { ["Gateway:RequestDeadline"] = Deadline.ToString() });
         var client = gateway.Client;
         var bigLabels = Enumerable.Range(0, BigSeries).Select(_ => Convert.ToHexString(RandomNumberGenerator.GetBytes(48))).ToArray();
         var load = new StallLoad(client, bigLabels);

@@ -27,8 +27,16 @@ public sealed partial class ChunkedGroupTests(AzuriteFixture fixture, ITestOutpu
     [Fact]
     public async Task Racing_large_PUTs_and_POSTs_on_two_instances_are_never_served_half_written()
     {
-        await using var a = await GatewayServer.StartAsync(fixture.Azurite);
-        await using var b = await GatewayServer.StartAsync(fixture.Azurite, tableName: a.TableName);
+        // Each write is ~20,000 series in several chunk rows, racing three others: on a loaded 2-core
+        // machine that is more than the default 5 s deadline and wait for the group, which this test is
+        // not about.
+        var slowWrites = new Dictionary<string, string?>
+        {
+            ["Gateway:RequestDeadline"] = "00:01:00",
+            ["Gateway:Tables:ContendedWriteBudget"] = "00:01:00",
+        };
+        await using var a = await GatewayServer.StartAsync(fixture.Azurite, slowWrites);
+        await using var b = await GatewayServer.StartAsync(fixture.Azurite, slowWrites, tableName: a.TableName);
         var started = new ConcurrentDictionary<int, byte>();
         var acknowledged = new ConcurrentDictionary<int, byte>();
         var failures = new ConcurrentQueue<string>();
