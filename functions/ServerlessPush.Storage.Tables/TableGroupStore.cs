@@ -241,22 +241,8 @@ public sealed partial class TableGroupStore : IGroupStore
         // Every entry due by now sits in a partition up to now's bucket; later buckets are not read.
         var filter = TableClient.CreateQueryFilter(
             $"PartitionKey ge {TableKeys.ExpiryPrefix} and PartitionKey le {TableKeys.ExpiryPartition(now)}");
-        await using var enumerator = _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "RowKey", "Labels", "ExpiresTicks"], cancellationToken: cancellationToken)
-            .GetAsyncEnumerator(cancellationToken);
-        while (true)
+        await foreach (var row in ScanAsync(filter, ["PartitionKey", "RowKey", "Labels", "ExpiresTicks"], cancellationToken).ConfigureAwait(false))
         {
-            try
-            {
-                if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
-                {
-                    yield break;
-                }
-            }
-            catch (Exception e) when (StorageFaults.IsUnavailable(e, cancellationToken))
-            {
-                throw StorageFaults.Unavailable(e);
-            }
-            var row = enumerator.Current;
             var expires = ToTime(row.GetInt64("ExpiresTicks")) ?? DateTimeOffset.MinValue;
             if (expires <= now)
             {
