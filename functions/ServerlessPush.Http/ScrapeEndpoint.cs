@@ -1,14 +1,15 @@
 using System.IO.Compression;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Storage;
 
 namespace ServerlessPush.Http;
 
-/// <summary><c>GET /metrics</c>: text 0.0.4, OpenMetrics or protobuf as the Accept header asks, gzip when asked.</summary>
-public sealed class ScrapeEndpoint(ScrapeService scrape, AccessControl access, ILogger<ScrapeEndpoint> logger)
+/// <summary><c>GET /metrics</c>: text 0.0.4 or protobuf as the Accept header asks (OpenMetrics too when enabled), gzip when asked.</summary>
+public sealed class ScrapeEndpoint(ScrapeService scrape, IOptions<GatewayOptions> options, AccessControl access, ILogger<ScrapeEndpoint> logger)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -19,7 +20,7 @@ public sealed class ScrapeEndpoint(ScrapeService scrape, AccessControl access, I
         {
             return;
         }
-        var negotiated = ScrapeNegotiation.Negotiate(request.Headers.Accept.ToString(), request.Headers.AcceptEncoding.ToString());
+        var negotiated = ScrapeNegotiation.Negotiate(request.Headers.Accept.ToString(), request.Headers.AcceptEncoding.ToString(), options.Value.Scrape.OpenMetrics);
 
         IReadOnlyList<Core.Metrics.MetricFamily> families;
         try
