@@ -11,6 +11,9 @@ namespace ServerlessPush.Http;
 /// <summary><c>GET /metrics</c>: text 0.0.4 or protobuf as the Accept header asks (OpenMetrics too when enabled), gzip when asked.</summary>
 public sealed class ScrapeEndpoint(ScrapeService scrape, IOptions<GatewayOptions> options, AccessControl access, ILogger<ScrapeEndpoint> logger)
 {
+    /// <summary>A gzip member holding nothing: header, an empty final deflate block, CRC 0, size 0.</summary>
+    private static readonly byte[] EmptyGzipMember = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 0xFF, 0x03, 0x00, 0, 0, 0, 0, 0, 0, 0, 0];
+
     public async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
@@ -36,6 +39,14 @@ public sealed class ScrapeEndpoint(ScrapeService scrape, IOptions<GatewayOptions
 
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = negotiated.ContentType;
+        if (negotiated.Gzip && families.Count == 0)
+        {
+            // Nothing to write (no groups): GZipStream would then emit no bytes at all, and an empty
+            // body declared gzip fails the scrape ("gzip: EOF" in Prometheus). Send an empty member.
+            response.Headers.ContentEncoding = "gzip";
+            await response.Body.WriteAsync(EmptyGzipMember, RequestDeadline.ClientAbortedOf(context)).ConfigureAwait(false);
+            return;
+        }
         var body = response.Body;
         GZipStream? gzip = null;
         if (negotiated.Gzip)

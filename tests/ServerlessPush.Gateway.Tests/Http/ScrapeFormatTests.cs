@@ -44,6 +44,28 @@ public sealed class ScrapeFormatTests(AzuriteFixture fixture)
         Assert.EndsWith("# EOF\n", body, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// With no groups there is nothing to compress; the answer must still be a gzip stream (an empty
+    /// body declared gzip fails Prometheus's scrape, which text scrapes of an empty gateway now hit).
+    /// </summary>
+    [Fact]
+    public async Task An_empty_gateway_answers_a_valid_gzip_stream()
+    {
+        await using var gateway = await GatewayServer.StartAsync(fixture.Azurite);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        request.Headers.TryAddWithoutValidation("Accept", Prometheus242Accept);
+        request.Headers.TryAddWithoutValidation("Accept-Encoding", "gzip");
+        using var response = await gateway.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("gzip", Assert.Single(response.Content.Headers.ContentEncoding));
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        Assert.True(bytes.Length >= 18 && bytes[0] == 0x1F && bytes[1] == 0x8B, $"not a gzip stream: {bytes.Length} bytes");
+        using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(bytes), System.IO.Compression.CompressionMode.Decompress);
+        using var decoded = new MemoryStream();
+        await gzip.CopyToAsync(decoded);
+        Assert.Equal(0, decoded.Length);
+    }
+
     private static async Task<(string? ContentType, string Body)> PushAndScrapeAsync(GatewayServer gateway)
     {
         var pushed = await gateway.Client.PutAsync("/metrics/job/s", new StringContent(Pushed));
