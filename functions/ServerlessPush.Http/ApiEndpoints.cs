@@ -86,32 +86,24 @@ public sealed class ApiEndpoints(ScrapeService scrape, PushService pushes, IOpti
     {
         var version = typeof(ApiEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
         var gateway = options.Value;
-        var payload = new
+        var buildInformation = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            status = "success",
-            data = new
-            {
-                build_information = new SortedDictionary<string, string>(StringComparer.Ordinal)
-                {
-                    ["branch"] = string.Empty,
-                    ["buildDate"] = string.Empty,
-                    ["buildUser"] = string.Empty,
-                    ["goVersion"] = Environment.Version.ToString(),
-                    ["revision"] = string.Empty,
-                    ["version"] = version,
-                },
-                flags = new SortedDictionary<string, string>(StringComparer.Ordinal)
-                {
-                    ["push.max-body-bytes"] = gateway.MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    ["push.max-decompressed-bytes"] = gateway.MaxDecompressedBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    ["web.enable-admin-api"] = "true",
-                },
-                start_time = _startTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture),
-            },
+            ["branch"] = string.Empty,
+            ["buildDate"] = string.Empty,
+            ["buildUser"] = string.Empty,
+            ["goVersion"] = Environment.Version.ToString(),
+            ["revision"] = string.Empty,
+            ["version"] = version,
+        };
+        var flags = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["push.max-body-bytes"] = gateway.MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["push.max-decompressed-bytes"] = gateway.MaxDecompressedBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["web.enable-admin-api"] = "true",
         };
         context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentType = "application/json";
-        await JsonSerializer.SerializeAsync(context.Response.Body, payload, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+        context.Response.ContentType = StatusApiWriter.ContentType;
+        await StatusApiWriter.WriteAsync(context.Response.Body, buildInformation, flags, _startTime, context.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>Unlike the reference, the groups are gone when the 202 is sent.</summary>

@@ -6,12 +6,21 @@ namespace ServerlessPush.Http;
 
 /// <summary>
 /// Reads a push body whatever its Content-Type (never as a form), chunked or not, within the
-/// gateway's limits, and decodes <c>Content-Encoding: gzip</c> without inflating past the limit.
+/// gateway's limits, and decodes <c>Content-Encoding: gzip</c> or <c>snappy</c> without inflating
+/// past the limit. No header or <c>identity</c> is read as sent; any other encoding is refused (400)
+/// rather than parsed as if it were plain (the Pushgateway reads those raw).
 /// </summary>
 public static class RequestBody
 {
     public static async Task<BodyReadResult> ReadAsync(HttpRequest request, GatewayOptions options, CancellationToken cancellationToken)
     {
+        // Compared case-insensitively, as Pushgateway 1.6+ does.
+        var encoding = request.Headers.ContentEncoding.ToString().Trim().ToLowerInvariant();
+        if (encoding is not ("" or "identity" or "gzip" or "snappy"))
+        {
+            return BodyReadResult.Fail(StatusCodes.Status400BadRequest,
+                $"unsupported Content-Encoding \"{request.Headers.ContentEncoding}\": gzip, snappy and identity are read");
+        }
         if (request.ContentLength > options.MaxBodyBytes)
         {
             return BodyReadResult.Fail(StatusCodes.Status413PayloadTooLarge, $"request body larger than {options.MaxBodyBytes} bytes");
@@ -21,8 +30,18 @@ public static class RequestBody
         {
             return BodyReadResult.Fail(StatusCodes.Status413PayloadTooLarge, $"request body larger than {options.MaxBodyBytes} bytes");
         }
-        var encoding = request.Headers.ContentEncoding.ToString().Trim();
-        if (!encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase))
+        if (encoding == "snappy")
+        {
+            var snappy = SnappyBody.Decode(raw, options.MaxDecompressedBytes);
+            if (snappy.TooLarge)
+            {
+                return BodyReadResult.Fail(StatusCodes.Status413PayloadTooLarge, $"decompressed request body larger than {options.MaxDecompressedBytes} bytes");
+            }
+            return snappy.Error is not null
+                ? BodyReadResult.Fail(StatusCodes.Status400BadRequest, snappy.Error)
+                : BodyReadResult.Ok(snappy.Data!);
+        }
+        if (encoding != "gzip")
         {
             return BodyReadResult.Ok(raw);
         }

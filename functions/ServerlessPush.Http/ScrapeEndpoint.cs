@@ -1,15 +1,19 @@
 using System.IO.Compression;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Storage;
 
 namespace ServerlessPush.Http;
 
-/// <summary><c>GET /metrics</c>: text 0.0.4, OpenMetrics or protobuf as the Accept header asks, gzip when asked.</summary>
-public sealed class ScrapeEndpoint(ScrapeService scrape, AccessControl access, ILogger<ScrapeEndpoint> logger)
+/// <summary><c>GET /metrics</c>: text 0.0.4 or protobuf as the Accept header asks (OpenMetrics too when enabled), gzip when asked.</summary>
+public sealed class ScrapeEndpoint(ScrapeService scrape, IOptions<GatewayOptions> options, AccessControl access, ILogger<ScrapeEndpoint> logger)
 {
+    /// <summary>A gzip member holding nothing: header, an empty final deflate block, CRC 0, size 0.</summary>
+    private static readonly byte[] EmptyGzipMember = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 0xFF, 0x03, 0x00, 0, 0, 0, 0, 0, 0, 0, 0];
+
     public async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
@@ -19,7 +23,7 @@ public sealed class ScrapeEndpoint(ScrapeService scrape, AccessControl access, I
         {
             return;
         }
-        var negotiated = ScrapeNegotiation.Negotiate(request.Headers.Accept.ToString(), request.Headers.AcceptEncoding.ToString());
+        var negotiated = ScrapeNegotiation.Negotiate(request.Headers.Accept.ToString(), request.Headers.AcceptEncoding.ToString(), options.Value.Scrape.OpenMetrics);
 
         IReadOnlyList<Core.Metrics.MetricFamily> families;
         try
@@ -35,6 +39,14 @@ public sealed class ScrapeEndpoint(ScrapeService scrape, AccessControl access, I
 
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = negotiated.ContentType;
+        if (negotiated.Gzip && families.Count == 0)
+        {
+            // Nothing to write (no groups): GZipStream would then emit no bytes at all, and an empty
+            // body declared gzip fails the scrape ("gzip: EOF" in Prometheus). Send an empty member.
+            response.Headers.ContentEncoding = "gzip";
+            await response.Body.WriteAsync(EmptyGzipMember, RequestDeadline.ClientAbortedOf(context)).ConfigureAwait(false);
+            return;
+        }
         var body = response.Body;
         GZipStream? gzip = null;
         if (negotiated.Gzip)

@@ -40,6 +40,17 @@ public sealed class PrometheusScrapeTests(AzuriteFixture fixture, ITestOutputHel
             var python = PushClient.All["python"];
             var pushed = await python.RunAsync(PushOp.Push, gateway.BaseAddress, ClientPushTests.PushKey);
             Assert.True(pushed.Succeeded, pushed.Details);
+            // A counter whose name lacks _total, as shell scripts push them.
+            using (var push = new HttpRequestMessage(HttpMethod.Post, new Uri(gateway.BaseAddress, "metrics/job/backup/instance/db-1/site/eu"))
+            {
+                Content = new StringContent("# TYPE backup_runs counter\nbackup_runs 7\n"),
+            })
+            {
+                push.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ClientPushTests.PushKey);
+                using var http = new HttpClient();
+                using var response = await http.SendAsync(push);
+                Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
             Step("pushed");
 
             const string selector = "{job=\"backup\",instance=\"db-1\",site=\"eu\"}";
@@ -51,11 +62,16 @@ public sealed class PrometheusScrapeTests(AzuriteFixture fixture, ITestOutputHel
                 ["__name__"] = "backup_size_bytes", ["job"] = "backup", ["instance"] = "db-1", ["site"] = "eu",
             }, size[0].Labels);
             Assert.Equal(42, Assert.Single(await prometheus.QueryAsync($"backup_files_total{selector}")).Value);
-            // Prometheus asks for OpenMetrics, where bucket bounds are written as floats (le="5.0", as the
-            // Pushgateway writes them too), and Prometheus 2.x keeps the label as written. The reference 1.5.1
-            // answers in text 0.0.4 whatever is asked (known difference 5), where the bound is "5".
+            // Prometheus asks for OpenMetrics first; every target answers text 0.0.4, as the Pushgateway
+            // does, so Prometheus 2.x stores the bound as pushed (le="5", not OpenMetrics's "5.0") and the
+            // counter without _total under its own name, typed counter.
             var bucket = Assert.Single(await prometheus.QueryAsync("backup_duration_seconds_bucket{job=\"backup\",instance=\"db-1\",site=\"eu\",le=~\"5|5.0\"}"));
-            Assert.Equal((target == Targets.Reference ? "5" : "5.0", 1.0), (bucket["le"], bucket.Value));
+            Assert.Equal(("5", 1.0), (bucket["le"], bucket.Value));
+            var runs = await prometheus.WaitForQueryAsync($"backup_runs{selector}", r => r.Count == 1, Timeout);
+            Assert.Equal(7, runs[0].Value);
+            Assert.Equal("counter", await MetadataTypeAsync(prometheus, "backup_runs"));
+            Assert.Equal("counter", await MetadataTypeAsync(prometheus, "backup_files_total"));
+            Assert.Equal("histogram", await MetadataTypeAsync(prometheus, "backup_duration_seconds"));
             Assert.Equal(3.2, Assert.Single(await prometheus.QueryAsync($"backup_duration_seconds_sum{selector}")).Value);
             Assert.Single(await prometheus.QueryAsync($"push_time_seconds{selector}"));
             await AssertScrapeHealthyAsync(prometheus);
@@ -98,7 +114,17 @@ public sealed class PrometheusScrapeTests(AzuriteFixture fixture, ITestOutputHel
         Assert.Contains(JsonEncodedText.Encode(readKeyFile).ToString(), loaded);
     }
 
-    /// <summary>The target is up with no scrape error (the gateway answered Prometheus's OpenMetrics Accept).</summary>
+    /// <summary>The type Prometheus recorded for a metric from the last scrape (targets metadata API).</summary>
+    private static async Task<string?> MetadataTypeAsync(PrometheusServer prometheus, string metric)
+    {
+        using var http = new HttpClient();
+        var json = await http.GetStringAsync(new Uri(prometheus.BaseAddress, "api/v1/targets/metadata?metric=" + metric));
+        using var doc = JsonDocument.Parse(json);
+        var entry = Assert.Single(doc.RootElement.GetProperty("data").EnumerateArray());
+        return entry.GetProperty("type").GetString();
+    }
+
+    /// <summary>The target is up with no scrape error (the gateway answered Prometheus's Accept).</summary>
     private static async Task AssertScrapeHealthyAsync(PrometheusServer prometheus)
     {
         using var http = new HttpClient();

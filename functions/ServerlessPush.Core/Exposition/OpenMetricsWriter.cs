@@ -10,12 +10,13 @@ namespace ServerlessPush.Core.Exposition;
 /// negotiated), plus the final <c># EOF</c> line.
 /// </summary>
 /// <remarks>
-/// <para>As expfmt does, series names are never changed, so a scrape in OpenMetrics yields the
-/// same series as one in text 0.0.4:</para>
+/// <para>Only behind <c>Gateway:Scrape:OpenMetrics</c> (the Pushgateway never answers OpenMetrics).
+/// As expfmt does:</para>
 /// <list type="bullet">
-/// <item>A counter named <c>x_total</c> gets <c># HELP x</c>/<c># TYPE x counter</c> and samples
-/// <c>x_total</c>; a counter without the suffix is typed <c>unknown</c> (a counter sample must
-/// end in <c>_total</c> in OpenMetrics). Untyped is <c>unknown</c>.</item>
+/// <item>A counter is <c># HELP x</c>/<c># TYPE x counter</c> with samples <c>x_total</c>, where
+/// <c>x</c> is its name less a <c>_total</c> suffix: a counter pushed as <c>jobs_done</c> is
+/// scraped as <c>jobs_done_total</c> (OpenMetrics requires the suffix on counter samples).
+/// Untyped is <c>unknown</c>.</item>
 /// <item>Floats as <see cref="GoFloat"/> but with <c>.0</c> added when there is neither <c>.</c> nor
 /// <c>e</c> (<c>1.0</c>, <c>le="10.0"</c>); counts (<c>_count</c>, buckets) as integers.</item>
 /// <item>HELP escapes <c>\</c>, newline and <c>"</c>. Exemplars with labels are written on counter
@@ -87,6 +88,10 @@ public static class OpenMetricsWriter
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    /// <summary>The family name in <c># TYPE</c>: a counter's name without <c>_total</c>, any other name as it is.</summary>
+    private static string CounterFamilyName(MetricFamily family) =>
+        family.Type == MetricType.Counter && family.Name.EndsWith("_total", StringComparison.Ordinal) ? family.Name[..^6] : family.Name;
+
     internal static void WriteHeader(IBufferWriter<byte> output, MetricFamily family)
     {
         var name = family.Name;
@@ -94,8 +99,7 @@ public static class OpenMetricsWriter
         {
             throw new InvalidOperationException("MetricFamily has no name");
         }
-        var isTotalCounter = family.Type == MetricType.Counter && name.EndsWith("_total", StringComparison.Ordinal);
-        var shortName = isTotalCounter ? name[..^6] : name;
+        var shortName = CounterFamilyName(family);
 
         if (family.HasHelp)
         {
@@ -109,7 +113,7 @@ public static class OpenMetricsWriter
         Utf8Output.Write(output, shortName);
         Utf8Output.Write(output, family.Type switch
         {
-            MetricType.Counter => isTotalCounter ? " counter\n"u8 : " unknown\n"u8,
+            MetricType.Counter => " counter\n"u8,
             MetricType.Gauge => " gauge\n"u8,
             MetricType.Summary => " summary\n"u8,
             MetricType.Untyped => " unknown\n"u8,
@@ -135,7 +139,7 @@ public static class OpenMetricsWriter
             case MetricType.Counter:
             {
                 var counter = metric.Counter ?? throw Missing("counter", name);
-                WriteSample(output, name, default, metric, default, 0, Value.Float(counter.Value), counter.Exemplar);
+                WriteSample(output, CounterFamilyName(family), "_total"u8, metric, default, 0, Value.Float(counter.Value), counter.Exemplar);
                 break;
             }
             case MetricType.Gauge:

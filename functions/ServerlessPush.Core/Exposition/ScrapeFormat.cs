@@ -13,7 +13,7 @@ public enum ScrapeFormat
     ProtobufDelimited,
 }
 
-/// <summary>The outcome of <see cref="ScrapeNegotiation.Negotiate(string?, string?)"/>.</summary>
+/// <summary>The outcome of <see cref="ScrapeNegotiation.Negotiate(string?, string?, bool)"/>.</summary>
 /// <param name="Format">Which writer to use.</param>
 /// <param name="ContentType">The <c>Content-Type</c> response header value.</param>
 /// <param name="Gzip">Whether to gzip the body and send <c>Content-Encoding: gzip</c>.</param>

@@ -13,21 +13,21 @@ namespace ServerlessPush.Core.Exposition;
 /// <item><c>application/vnd.google.protobuf</c> with <c>proto=io.prometheus.client.MetricFamily</c>
 /// and <c>encoding=delimited</c> → protobuf. (<c>encoding=text</c> / <c>compact-text</c>, which the
 /// reference also serves, are not offered here: such an entry is skipped.)</item>
-/// <item><c>text/plain</c> with <c>version=0.0.4</c> or no version → text 0.0.4.</item>
-/// <item><c>application/openmetrics-text</c> with <c>version=1.0.0</c>, <c>0.0.1</c> or none →
+/// <item><c>text/plain</c> with <c>version=0.0.4</c> or no version → text 0.0.4
+/// (<c>version=1.0.0</c>, which Prometheus 3 offers, is skipped, as expfmt does).</item>
+/// <item>Only when <c>openMetrics</c> is on (<c>Gateway:Scrape:OpenMetrics</c>):
+/// <c>application/openmetrics-text</c> with <c>version=1.0.0</c>, <c>0.0.1</c> or none →
 /// OpenMetrics, always answered as version 1.0.0 (the two versions' text is the same for what
-/// we write).</item>
+/// we write). This is client_golang's <c>NegotiateIncludingOpenMetrics</c>.</item>
 /// <item>Nothing matched (including no Accept header) → text 0.0.4.</item>
 /// </list>
-/// <para>Precedence: this is client_golang's <c>NegotiateIncludingOpenMetrics</c> order (protobuf,
-/// text, OpenMetrics are tested per entry, entries in q order), i.e. the reference with
-/// <c>EnableOpenMetrics</c> on. The reference itself (1.5.1 to 1.11) has it off and answers text
-/// where we answer OpenMetrics; so Prometheus's default Accept header
-/// (<c>application/openmetrics-text;version=1.0.0,…,text/plain;version=0.0.4;q=0.5,*/*;q=0.1</c>)
-/// gets OpenMetrics here, and a protobuf-first header (native histograms) still gets protobuf.
-/// Parameter names and values and media types compare case-sensitively, as in Go; q=0 entries
-/// are not excluded (goautoneg does not exclude them either). No <c>escaping=</c> suffix is
-/// added (1.5.1's content types).</para>
+/// <para>Off (the default) is expfmt's <c>Negotiate</c>, which the Pushgateway (1.5.1 to 1.11)
+/// uses: its promhttp handler never enables OpenMetrics. So Prometheus 2.x/3.x, Alloy and the
+/// OpenTelemetry Collector, which all list OpenMetrics first, get text 0.0.4 (counters stay
+/// counters, <c>le</c> stays as pushed), and a protobuf-first header (native histograms) gets
+/// protobuf. Parameter names and values and media types compare case-sensitively, as in Go;
+/// q=0 entries are not excluded (goautoneg does not exclude them either). No <c>escaping=</c>
+/// suffix is added (1.5.1's content types).</para>
 /// <para><b>Compression</b> (<see cref="NegotiateGzip(System.Collections.Generic.IEnumerable{string?})"/>):
 /// the offers are <c>identity</c> then <c>gzip</c> and the gddo <c>NegotiateContentEncoding</c>
 /// rule of client_golang ≥ 1.20 (Pushgateway 1.10+) applies: the highest q wins, the earlier offer
@@ -45,9 +45,10 @@ public static class ScrapeNegotiation
     /// <summary>Negotiates format, content type and compression from the request headers.</summary>
     /// <param name="accept">The (first) Accept header value; Go's <c>Header.Get</c> reads only the first.</param>
     /// <param name="acceptEncoding">The Accept-Encoding header; several header lines may be joined with <c>,</c>.</param>
-    public static ScrapeNegotiationResult Negotiate(string? accept, string? acceptEncoding)
+    /// <param name="openMetrics">Whether OpenMetrics may be answered (<c>Gateway:Scrape:OpenMetrics</c>; off in the Pushgateway).</param>
+    public static ScrapeNegotiationResult Negotiate(string? accept, string? acceptEncoding, bool openMetrics = false)
     {
-        var format = NegotiateFormat(accept);
+        var format = NegotiateFormat(accept, openMetrics);
         return new ScrapeNegotiationResult(format, ContentTypeFor(format), NegotiateGzip(acceptEncoding));
     }
 
@@ -60,7 +61,7 @@ public static class ScrapeNegotiation
     };
 
     /// <summary>The output format for an Accept header value (see the class remarks).</summary>
-    public static ScrapeFormat NegotiateFormat(string? accept)
+    public static ScrapeFormat NegotiateFormat(string? accept, bool openMetrics = false)
     {
         foreach (var entry in ParseAccept(accept ?? string.Empty))
         {
@@ -77,7 +78,7 @@ public static class ScrapeNegotiation
             {
                 return ScrapeFormat.Text004;
             }
-            if (mediaType == OpenMetricsType && (version is "1.0.0" or "0.0.1" || version.Length == 0))
+            if (openMetrics && mediaType == OpenMetricsType && (version is "1.0.0" or "0.0.1" || version.Length == 0))
             {
                 return ScrapeFormat.OpenMetrics100;
             }

@@ -8,7 +8,7 @@ public sealed class GatewayOptions
     /// <summary>Largest request body accepted, as sent (413 above). Below the Functions worker's own 30,000,000-byte cut-off.</summary>
     public long MaxBodyBytes { get; set; } = 16 * 1024 * 1024;
 
-    /// <summary>Largest body after gzip decoding (413 above); a gzip bomb stops here, not in memory.</summary>
+    /// <summary>Largest body after gzip or snappy decoding (413 above); a compression bomb stops here, not in memory.</summary>
     public long MaxDecompressedBytes { get; set; } = 64 * 1024 * 1024;
 
     /// <summary>How long a group lives after its last push unless the push says otherwise; null (empty) = for ever, as in the Pushgateway.</summary>
@@ -37,8 +37,22 @@ public sealed class GatewayOptions
 
     public ExpiryOptions Expiry { get; set; } = new();
 
+    /// <summary>What <c>GET /metrics</c> may answer (section <c>Gateway:Scrape</c>).</summary>
+    public ScrapeOptions Scrape { get; set; } = new();
+
     /// <summary>Shape limits of one push (section <c>Gateway:Limits</c>); a push over any of them is refused and nothing is stored.</summary>
     public PushLimits Limits { get; set; } = new();
+}
+
+/// <summary>Scrape formats. Section <c>Gateway:Scrape</c>.</summary>
+public sealed class ScrapeOptions
+{
+    /// <summary>
+    /// Answer OpenMetrics when the scraper prefers it. Off, as in the Pushgateway (1.5.1 to 1.11):
+    /// text 0.0.4, or protobuf when asked first, so series are stored as pushed. On, a counter
+    /// without <c>_total</c> is exposed as <c>unknown</c> and Prometheus 2.x stores <c>le="5.0"</c>.
+    /// </summary>
+    public bool OpenMetrics { get; set; }
 }
 
 /// <summary>The sweep that deletes expired groups. Section <c>Gateway:Expiry</c>.</summary>

@@ -58,8 +58,8 @@ public class OpenMetricsWriterTests
             # TYPE u unknown
             u{instance="i1",job="golden"} 1.23456789e+08
             # HELP z_counter No _total suffix.
-            # TYPE z_counter unknown
-            z_counter{instance="i1",job="golden"} 3.0
+            # TYPE z_counter counter
+            z_counter_total{instance="i1",job="golden"} 3.0
             # EOF
 
             """;

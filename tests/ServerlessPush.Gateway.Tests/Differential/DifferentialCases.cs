@@ -214,7 +214,7 @@ public static class DifferentialCases
         c["gzip two members"] = [Put(J, [.. Gzip(Encoding.UTF8.GetBytes("a 1\n")), .. Gzip(Encoding.UTF8.GetBytes("b 2\n"))]).With("Content-Encoding", "gzip")];
         c["gzip with junk after the member"] = [Put(J, [.. Gzip(Encoding.UTF8.GetBytes("a 1\n")), .. "junk!junk!junk"u8.ToArray()]).With("Content-Encoding", "gzip")];
         c["gzip header on an empty body"] = [Put(J, "").With("Content-Encoding", "gzip")];
-        c["deflate is ignored"] = [Put(J, "m 1\n").With("Content-Encoding", "deflate")];
+        c["identity encoding is read as sent"] = [Put(J, "m 1\n").With("Content-Encoding", "identity")];
 
         // --- Parse errors.
         c["no final newline"] = [Put(J, "m 1")];
@@ -278,6 +278,19 @@ public static class DifferentialCases
 
         // --- Scrape negotiation that the reference shares.
         c["gzip scrape when asked for gzip alone"] = [Put(J, "m 1\n"), Get("/metrics").With("Accept-Encoding", "gzip")];
+        // Default scrapers list OpenMetrics first; both answer text 0.0.4 (counters, le="5" as pushed).
+        const string scraped = "# TYPE jobs_done counter\njobs_done 3\n# TYPE d histogram\nd_bucket{le=\"5\"} 1\nd_bucket{le=\"+Inf\"} 2\nd_sum 7\nd_count 2\n";
+        c["Prometheus 2.42 default Accept gets text"] =
+        [
+            Put(J, scraped),
+            Get("/metrics").With("Accept", "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"),
+        ];
+        c["Prometheus 3 default Accept gets text"] =
+        [
+            Put(J, scraped),
+            Get("/metrics").With("Accept", "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2"),
+        ];
+        c["OpenMetrics alone gets text"] = [Put(J, scraped), Get("/metrics").With("Accept", "application/openmetrics-text")];
 
         return c;
     }
