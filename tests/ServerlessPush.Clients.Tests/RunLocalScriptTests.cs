@@ -59,4 +59,38 @@ public sealed class RunLocalScriptTests(ITestOutputHelper output)
             await Assert.ThrowsAnyAsync<SocketException>(() => probe.ConnectAsync(IPAddress.Loopback, stopped));
         }
     }
+
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")] // run-local.sh is a bash script
+    public async Task Run_local_refuses_a_Node_older_than_20_with_the_reason()
+    {
+        // A stand-in `node` first on PATH that reports version 18 (only what the script asks of it).
+        var bin = Directory.CreateTempSubdirectory("serverlesspush-old-node-").FullName;
+        try
+        {
+            var node = Path.Combine(bin, "node");
+            await File.WriteAllTextAsync(node, "#!/bin/sh\ncase \"$1\" in -p) echo 18 ;; *) echo v18.20.0 ;; esac\n");
+            File.SetUnixFileMode(node, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            await using var script = ManagedProcess.Start(new ManagedProcessOptions
+            {
+                FileName = "bash",
+                Arguments = [Path.Combine(RepoPaths.Root, "run-local.sh")],
+                Environment = new Dictionary<string, string?>
+                {
+                    ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH"),
+                    ["PORT"] = $"{FreePort.Get()}",
+                },
+                WorkingDirectory = RepoPaths.Root,
+                Name = "run-local.sh",
+            });
+            Assert.True(await script.WaitForExitAsync(TimeSpan.FromSeconds(30)), "run-local.sh went on with Node 18:\n" + script.Output);
+            Assert.Equal(1, script.ExitCode);
+            Assert.Contains("run-local.sh: Node v18.20.0 is too old; Azurite and the npm tools need Node 20 or later.", script.Output);
+            Assert.DoesNotContain("starting Azurite", script.Output);
+        }
+        finally
+        {
+            Directory.Delete(bin, recursive: true);
+        }
+    }
 }
