@@ -4,6 +4,8 @@
 #   PORT=9191 ./run-local.sh       another gateway port
 #   AZURITE_PORT=10002 ./run-local.sh   fixed Azurite port (default: a free one)
 # Extra arguments are passed to the gateway after --urls.
+# Needs the .NET 10 SDK and Node 20 or later. It builds the gateway first (dotnet build, with its
+# progress shown: about a minute the first time, a few seconds afterwards), then runs the build.
 # Ctrl-C (or SIGTERM) stops the gateway; Azurite is stopped (by PID) whenever this script exits.
 set -euo pipefail
 
@@ -16,8 +18,17 @@ if [[ ! -d "$PROJECT" ]]; then
   exit 1
 fi
 
+# Fail early, with the reason, on a missing or too old tool (rather than deep in npm or dotnet).
+command -v dotnet >/dev/null || { echo "run-local.sh: 'dotnet' not found; install the .NET 10 SDK." >&2; exit 1; }
+command -v node >/dev/null || { echo "run-local.sh: 'node' not found; install Node 20 or later (with npm)." >&2; exit 1; }
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+if (( node_major < 20 )); then
+  echo "run-local.sh: Node $(node --version) is too old; Azurite and the npm tools need Node 20 or later." >&2
+  exit 1
+fi
+
 if [[ ! -d node_modules ]]; then
-  echo "run-local.sh: installing npm tools (npm ci)..." >&2
+  echo "run-local.sh: installing npm tools (npm ci, once)..." >&2
   npm ci --no-audit --no-fund
 fi
 AZURITE="$ROOT/node_modules/.bin/azurite-table"
@@ -89,9 +100,19 @@ export Gateway__Tables__CreateTableIfMissing=true
 export Gateway__Access__AllowAnonymous=true
 export Gateway__Access__AllowAnonymousAdmin=true
 
-echo "run-local.sh: starting gateway on http://127.0.0.1:$GATEWAY_PORT" >&2
-# In the background + wait, so INT/TERM reach this script's trap at once and are forwarded.
-dotnet run --project "$PROJECT" -c Release -- --urls "http://127.0.0.1:${GATEWAY_PORT}" "$@" &
+echo "run-local.sh: building $PROJECT (first run: about a minute; afterwards a few seconds)" >&2
+# In the background + wait, so INT/TERM reach this script's trap during the build too.
+dotnet build "$PROJECT" -c Release -nologo -v minimal &
+gateway_pid=$!
+set +e
+wait "$gateway_pid"
+rc=$?
+set -e
+gateway_pid=""
+(( rc == 0 )) || { echo "run-local.sh: the build failed (exit $rc)" >&2; exit "$rc"; }
+
+echo "run-local.sh: starting gateway on http://127.0.0.1:$GATEWAY_PORT (ready when it logs 'Now listening')" >&2
+dotnet run --no-build --project "$PROJECT" -c Release -- --urls "http://127.0.0.1:${GATEWAY_PORT}" "$@" &
 gateway_pid=$!
 set +e
 wait "$gateway_pid"

@@ -47,6 +47,14 @@ public sealed partial class DocsTests
         Assert.Contains($"credentials_file: {DocumentedReadKeyFile}", config);
     }
 
+    [Fact]
+    public void The_scrape_config_is_printed_once()
+    {
+        // One block, tested; the deploy section points to it rather than keeping a copy that drifts.
+        var docs = File.ReadAllText(DocsPath);
+        Assert.Equal(1, Regex.Count(docs, @"^scrape_configs:", RegexOptions.Multiline));
+    }
+
     /// <summary>The yaml block of the "### Prometheus" section of README.md.</summary>
     public static string ScrapeConfig()
     {
