@@ -10,6 +10,8 @@ using ServerlessPush.Storage.Tables;
 using ServerlessPush.Testing;
 using Xunit.Abstractions;
 
+using ServerlessPush.Gateway.Tests.Infrastructure;
+
 namespace ServerlessPush.Gateway.Tests.Faults;
 
 /// <summary>
@@ -17,6 +19,7 @@ namespace ServerlessPush.Gateway.Tests.Faults;
 /// port): every storage-backed answer is a 503 with Retry-After, never a 200; readiness fails; when
 /// storage is back the same gateway process serves again (the in-memory table is gone and is recreated).
 /// </summary>
+[Collection(RunsAloneCollection.Name)]
 public sealed class StorageOutageTests(ITestOutputHelper output)
 {
     /// <summary>Refused connections fail at once; short back-off keeps the test from waiting on retries that cannot help.</summary>

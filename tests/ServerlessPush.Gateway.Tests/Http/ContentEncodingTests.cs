@@ -13,7 +13,7 @@ namespace ServerlessPush.Gateway.Tests.Http;
 /// decoded as Pushgateway 1.6+ does, within the same limits as gzip; none or <c>identity</c> is read
 /// as sent; anything else, or a body that does not decode, is a 400 and nothing is stored.
 /// </summary>
-[Collection(AzuriteCollection.Name)]
+[Collection(RunsAloneCollection.Name)]
 public sealed class ContentEncodingTests(AzuriteFixture fixture) : IAsyncLifetime
 {
     private const string Body = "# TYPE jobs_done counter\njobs_done{a=\"1\"} 42\n";

@@ -14,7 +14,7 @@ namespace ServerlessPush.Gateway.Tests.Security;
 /// Each limit over real HTTP against Azurite: a clear 4xx, and nothing stored (not even the failure
 /// time of an existing group).
 /// </summary>
-[Collection(AzuriteCollection.Name)]
+[Collection(RunsAloneCollection.Name)]
 public sealed class LimitsTests(AzuriteFixture fixture)
 {
     private static readonly Dictionary<string, string?> Small = new()

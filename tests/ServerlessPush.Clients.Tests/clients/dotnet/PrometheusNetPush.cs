@@ -16,7 +16,10 @@ public static class PrometheusNetPush
         metrics.CreateHistogram("backup_duration_seconds", "Backup duration.",
             new HistogramConfiguration { Buckets = [1, 5, 30] }).Observe(3.2);
 
-        using var http = new HttpClient();
+        // MetricPusher reports a failed push only to OnError, from its background loop; a batch job that
+        // must know whether its metrics arrived also looks at the gateway's answer.
+        var answers = new AnswerRecorder(new HttpClientHandler());
+        using var http = new HttpClient(answers);
         if (key is not null)
         {
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
@@ -38,6 +41,23 @@ public static class PrometheusNetPush
         if (error is not null)
         {
             throw new InvalidOperationException("push failed", error);
+        }
+        if (answers.Last is not { IsSuccessStatusCode: true })
+        {
+            throw new InvalidOperationException(answers.Last is null ? "no push was sent" : $"push answered {(int)answers.Last.StatusCode}");
+        }
+    }
+
+    /// <summary>Keeps the gateway's last answer.</summary>
+    private sealed class AnswerRecorder(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        public HttpResponseMessage? Last { get; private set; }
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            Last = response;
+            return response;
         }
     }
 }
