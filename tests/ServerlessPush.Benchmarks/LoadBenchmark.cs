@@ -66,7 +66,7 @@ public sealed class LoadBenchmark(LoadOptions options)
 
         Log($"Starting Azurite, the gateway (separate process) and an in-process gateway over the same table");
         await using var azurite = await AzuriteServer.StartAsync();
-        await using var gateway = await GatewayProcess.StartAsync(azurite, TableName);
+        await using var gateway = await GatewayProcess.StartAsync(azurite, new Dictionary<string, string?> { ["Gateway__Tables__TableName"] = TableName });
         await using var probe = await InProcessGateway.StartAsync(azurite, TableName);
         ReferenceProcess? reference = null;
         try
