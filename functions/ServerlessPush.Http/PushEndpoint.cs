@@ -65,7 +65,7 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
                 await Responses.ErrorAsync(response, body.Status, body.Error, cancellationToken).ConfigureAwait(false);
                 return;
             }
-            var parsed = GroupingPathParser.Parse(match.JobSegment, match.JobIsBase64, match.Labels);
+            var parsed = GroupingPathParser.Parse(match.JobSegment, match.JobIsBase64, match.Labels, options.Value.EnableUtf8Names);
             if (!parsed.Success)
             {
                 await Responses.ErrorAsync(response, StatusCodes.Status400BadRequest, parsed.Error!, cancellationToken).ConfigureAwait(false);
@@ -96,7 +96,7 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
             List<MetricFamily> families;
             try
             {
-                families = Parse(IsProtobuf(request.ContentType), body.Body!, body.TrailingError, limits.ParserSeriesLimit);
+                families = Parse(IsProtobuf(request.ContentType), body.Body!, body.TrailingError, limits.ParserSeriesLimit, options.Value.EnableUtf8Names);
             }
             catch (ExpositionFormatException e)
             {
@@ -104,7 +104,7 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
                 await Responses.ErrorAsync(response, status, e.Message, cancellationToken).ConfigureAwait(false);
                 return;
             }
-            var limitError = PushLimitChecker.CheckFamilies(families, limits);
+            var limitError = PushLimitChecker.CheckFamilies(families, limits, options.Value.EnableUtf8Names);
             if (limitError is not null)
             {
                 await Responses.ErrorAsync(response, StatusCodes.Status400BadRequest, limitError, cancellationToken).ConfigureAwait(false);
@@ -139,7 +139,7 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
     /// the error where the data ends: the protobuf reader always reports it; the text parser ignores it
     /// at the start of a line and reports it as is in the middle of one (after any earlier parse error).
     /// </summary>
-    public static List<MetricFamily> Parse(bool protobuf, byte[] body, string? trailingError, int maxSeries = int.MaxValue)
+    public static List<MetricFamily> Parse(bool protobuf, byte[] body, string? trailingError, int maxSeries = int.MaxValue, bool utf8Names = false)
     {
         if (protobuf)
         {
@@ -148,10 +148,10 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
         }
         if (trailingError is null || body.Length == 0 || body[^1] == (byte)'\n')
         {
-            return TextFormatParser.Parse(body, maxSeries);
+            return TextFormatParser.Parse(body, maxSeries, utf8Names);
         }
         var complete = Array.LastIndexOf(body, (byte)'\n') + 1;
-        TextFormatParser.Parse(body.AsSpan(0, complete), maxSeries);
+        TextFormatParser.Parse(body.AsSpan(0, complete), maxSeries, utf8Names);
         throw new ExpositionFormatException(trailingError);
     }
 

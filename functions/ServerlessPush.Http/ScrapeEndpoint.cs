@@ -23,9 +23,9 @@ public sealed class ScrapeEndpoint(ScrapeService scrape, IOptions<GatewayOptions
         {
             return;
         }
-        var negotiated = ScrapeNegotiation.Negotiate(request.Headers.Accept.ToString(), request.Headers.AcceptEncoding.ToString(), options.Value.Scrape.OpenMetrics);
+        var negotiated = ScrapeNegotiation.Negotiate(request.Headers.Accept.ToString(), request.Headers.AcceptEncoding.ToString(), options.Value.Scrape.OpenMetrics, options.Value.EnableUtf8Names);
 
-        IReadOnlyList<Core.Metrics.MetricFamily> families;
+        IEnumerable<Core.Metrics.MetricFamily> families;
         try
         {
             families = await scrape.CollectAsync(cancellationToken).ConfigureAwait(false);
@@ -39,7 +39,11 @@ public sealed class ScrapeEndpoint(ScrapeService scrape, IOptions<GatewayOptions
 
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = negotiated.ContentType;
-        if (negotiated.Gzip && families.Count == 0)
+        if (negotiated.Escaping is { } escaping && escaping != NameEscapingScheme.AllowUtf8)
+        {
+            families = families.Select(f => NameEscaping.EscapeFamily(f, escaping));
+        }
+        if (negotiated.Gzip && !families.Any())
         {
             // Nothing to write (no groups): GZipStream would then emit no bytes at all, and an empty
             // body declared gzip fails the scrape ("gzip: EOF" in Prometheus). Send an empty member.

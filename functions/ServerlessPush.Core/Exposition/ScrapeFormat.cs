@@ -13,8 +13,9 @@ public enum ScrapeFormat
     ProtobufDelimited,
 }
 
-/// <summary>The outcome of <see cref="ScrapeNegotiation.Negotiate(string?, string?, bool)"/>.</summary>
+/// <summary>The outcome of <see cref="ScrapeNegotiation.Negotiate(string?, string?, bool, bool)"/>.</summary>
 /// <param name="Format">Which writer to use.</param>
 /// <param name="ContentType">The <c>Content-Type</c> response header value.</param>
 /// <param name="Gzip">Whether to gzip the body and send <c>Content-Encoding: gzip</c>.</param>
-public readonly record struct ScrapeNegotiationResult(ScrapeFormat Format, string ContentType, bool Gzip);
+/// <param name="Escaping">How to escape names (<see cref="NameEscaping.EscapeFamily"/>); null when UTF-8 names are off.</param>
+public readonly record struct ScrapeNegotiationResult(ScrapeFormat Format, string ContentType, bool Gzip, NameEscapingScheme? Escaping = null);

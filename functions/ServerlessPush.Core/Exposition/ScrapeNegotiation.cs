@@ -46,10 +46,23 @@ public static class ScrapeNegotiation
     /// <param name="accept">The (first) Accept header value; Go's <c>Header.Get</c> reads only the first.</param>
     /// <param name="acceptEncoding">The Accept-Encoding header; several header lines may be joined with <c>,</c>.</param>
     /// <param name="openMetrics">Whether OpenMetrics may be answered (<c>Gateway:Scrape:OpenMetrics</c>; off in the Pushgateway).</param>
-    public static ScrapeNegotiationResult Negotiate(string? accept, string? acceptEncoding, bool openMetrics = false)
+    /// <param name="utf8Names">
+    /// <c>Gateway:EnableUtf8Names</c>: also negotiate the name escaping as expfmt's <c>NegotiateAccept</c>
+    /// (prometheus/common v0.69, Pushgateway 1.11): the scheme starts as <c>underscores</c>; each
+    /// entry walked (in goautoneg order) that carries a known <c>escaping=</c> value sets it, up to and
+    /// including the entry that picks the format (so an earlier non-matching entry's value carries
+    /// over, as upstream); an unknown value is ignored. The content type then ends in
+    /// <c>; escaping=&lt;scheme&gt;</c>, as upstream's does.
+    /// </param>
+    public static ScrapeNegotiationResult Negotiate(string? accept, string? acceptEncoding, bool openMetrics = false, bool utf8Names = false)
     {
-        var format = NegotiateFormat(accept, openMetrics);
-        return new ScrapeNegotiationResult(format, ContentTypeFor(format), NegotiateGzip(acceptEncoding));
+        var (format, escaping) = NegotiateFormatAndEscaping(accept, openMetrics);
+        var contentType = ContentTypeFor(format);
+        if (!utf8Names)
+        {
+            return new ScrapeNegotiationResult(format, contentType, NegotiateGzip(acceptEncoding));
+        }
+        return new ScrapeNegotiationResult(format, contentType + "; escaping=" + NameEscaping.ToParameter(escaping), NegotiateGzip(acceptEncoding), escaping);
     }
 
     public static string ContentTypeFor(ScrapeFormat format) => format switch
@@ -61,10 +74,18 @@ public static class ScrapeNegotiation
     };
 
     /// <summary>The output format for an Accept header value (see the class remarks).</summary>
-    public static ScrapeFormat NegotiateFormat(string? accept, bool openMetrics = false)
+    public static ScrapeFormat NegotiateFormat(string? accept, bool openMetrics = false) =>
+        NegotiateFormatAndEscaping(accept, openMetrics).Format;
+
+    private static (ScrapeFormat Format, NameEscapingScheme Escaping) NegotiateFormatAndEscaping(string? accept, bool openMetrics)
     {
+        var escaping = NameEscapingScheme.Underscores;
         foreach (var entry in ParseAccept(accept ?? string.Empty))
         {
+            if (entry.Params.TryGetValue("escaping", out var escapingValue) && NameEscaping.TryParse(escapingValue, out var scheme))
+            {
+                escaping = scheme;
+            }
             entry.Params.TryGetValue("version", out var version);
             version ??= string.Empty;
             var mediaType = entry.Type + "/" + entry.SubType;
@@ -72,18 +93,18 @@ public static class ScrapeNegotiation
                 && entry.Params.TryGetValue("proto", out var proto) && proto == ProtoProtocol
                 && entry.Params.TryGetValue("encoding", out var encoding) && encoding == "delimited")
             {
-                return ScrapeFormat.ProtobufDelimited;
+                return (ScrapeFormat.ProtobufDelimited, escaping);
             }
             if (entry.Type == "text" && entry.SubType == "plain" && (version == "0.0.4" || version.Length == 0))
             {
-                return ScrapeFormat.Text004;
+                return (ScrapeFormat.Text004, escaping);
             }
             if (openMetrics && mediaType == OpenMetricsType && (version is "1.0.0" or "0.0.1" || version.Length == 0))
             {
-                return ScrapeFormat.OpenMetrics100;
+                return (ScrapeFormat.OpenMetrics100, escaping);
             }
         }
-        return ScrapeFormat.Text004;
+        return (ScrapeFormat.Text004, escaping);
     }
 
     /// <summary>Whether gzip wins for an Accept-Encoding header value.</summary>

@@ -41,9 +41,19 @@ public static class TextFormatParser
     /// body creates more than <paramref name="maxSeries"/> series or families, so a large body of
     /// tiny lines cannot build an object graph many times its own size.
     /// </summary>
-    public static List<MetricFamily> Parse(ReadOnlySpan<byte> utf8, int maxSeries)
+    public static List<MetricFamily> Parse(ReadOnlySpan<byte> utf8, int maxSeries) => Parse(utf8, maxSeries, utf8Names: false);
+
+    /// <summary>
+    /// As <see cref="Parse(ReadOnlySpan{byte}, int)"/>; with <paramref name="utf8Names"/>
+    /// (<c>Gateway:EnableUtf8Names</c>) names follow prometheus/common's UTF-8 rules as Pushgateway
+    /// 1.11 parses them: a metric or label name may be quoted (<c>"my.metric"</c>, escapes <c>\\</c>,
+    /// <c>\"</c>, <c>\n</c>) and is then any non-empty UTF-8, and the metric name may stand first inside
+    /// the braces (<c>{"my.metric","service.name"="x"} 1</c>). Unlike upstream, a quoted metric name
+    /// inside braces must be the first item (upstream also takes it after labels).
+    /// </summary>
+    public static List<MetricFamily> Parse(ReadOnlySpan<byte> utf8, int maxSeries, bool utf8Names)
     {
-        var parser = new Parser(utf8, maxSeries);
+        var parser = new Parser(utf8, maxSeries, utf8Names);
         return parser.Run();
     }
 
@@ -115,8 +125,11 @@ public static class TextFormatParser
         private readonly int _maxSeries;
         private int _series;
 
-        public Parser(ReadOnlySpan<byte> input, int maxSeries)
+        private readonly bool _utf8Names;
+
+        public Parser(ReadOnlySpan<byte> input, int maxSeries, bool utf8Names)
         {
+            _utf8Names = utf8Names;
             _maxSeries = maxSeries;
             _series = 0;
             _in = input;
@@ -277,6 +290,10 @@ public static class TextFormatParser
 
         private ReadOnlySpan<byte> ReadTokenAsMetricName()
         {
+            if (_utf8Names && _cur == (byte)'"')
+            {
+                return ReadQuotedName("metric name");
+            }
             int start = _pos - 1;
             if (!IsMetricNameStart(_cur))
             {
@@ -297,6 +314,10 @@ public static class TextFormatParser
 
         private ReadOnlySpan<byte> ReadTokenAsLabelName()
         {
+            if (_utf8Names && _cur == (byte)'"')
+            {
+                return ReadQuotedName("label name");
+            }
             int start = _pos - 1;
             if (!IsLabelNameStart(_cur))
             {
@@ -375,6 +396,66 @@ public static class TextFormatParser
             }
         }
 
+        /// <summary>
+        /// A quoted name; _cur is the opening quote. On return _cur is the byte after the closing
+        /// quote. The result is in scratch (the caller turns it into a string before the next token).
+        /// </summary>
+        private ReadOnlySpan<byte> ReadQuotedName(string what)
+        {
+            _scratchLength = 0;
+            bool escaped = false;
+            while (true)
+            {
+                if (!ReadByte())
+                {
+                    throw UnexpectedEnd();
+                }
+                if (escaped)
+                {
+                    switch (_cur)
+                    {
+                        case (byte)'"':
+                        case (byte)'\\':
+                            AppendScratch(_cur);
+                            break;
+                        case (byte)'n':
+                            AppendScratch((byte)'\n');
+                            break;
+                        default:
+                            throw Error($"invalid escape sequence '\\{GoText.CharOfByte(_cur)}'");
+                    }
+                    escaped = false;
+                    continue;
+                }
+                switch (_cur)
+                {
+                    case (byte)'"':
+                        if (!ReadByte())
+                        {
+                            throw UnexpectedEnd();
+                        }
+                        var name = _scratch.AsSpan(0, _scratchLength);
+                        if (name.IsEmpty)
+                        {
+                            return name;
+                        }
+                        if (!Utf8.IsValid(name))
+                        {
+                            throw Error($"invalid {what} {GoText.Quote(name)}");
+                        }
+                        return name;
+                    case (byte)'\n':
+                        throw Error($"{what} {GoText.Quote(_scratch.AsSpan(0, _scratchLength))} contains unescaped new-line");
+                    case (byte)'\\':
+                        escaped = true;
+                        break;
+                    default:
+                        AppendScratch(_cur);
+                        break;
+                }
+            }
+        }
+
         private void AppendScratch(byte b)
         {
             if (_scratchLength == _scratch.Length)
@@ -410,6 +491,9 @@ public static class TextFormatParser
                     StartComment();
                     break;
                 case (byte)'\n':
+                    break;
+                case (byte)'{' when _utf8Names:
+                    ReadingNameInsideBraces();
                     break;
                 default:
                     ReadingMetricName();
@@ -525,6 +609,60 @@ public static class TextFormatParser
             _metric = new Metric();
             SkipBlankTabIfCurrentBlankTab();
             ReadingLabels();
+        }
+
+        /// <summary><c>{"name"…</c>: the metric name is the first item inside the braces (_cur is the brace).</summary>
+        private void ReadingNameInsideBraces()
+        {
+            if (!SkipBlankTab())
+            {
+                throw UnexpectedEnd();
+            }
+            var name = ReadTokenAsMetricName();
+            if (name.IsEmpty)
+            {
+                throw Error("invalid metric name");
+            }
+            SetOrCreateCurrentFamily(name);
+            var fam = Fam;
+            if (fam.Type is null)
+            {
+                fam.Type = MetricType.Untyped;
+                fam.Proto.Type = MetricType.Untyped;
+            }
+            _metric = new Metric();
+            SkipBlankTabIfCurrentBlankTab();
+            if (_cur != (byte)',' && _cur != (byte)'}')
+            {
+                throw Error($"unexpected end of metric name {GoText.QuoteByte(_cur)}");
+            }
+            var closed = _cur == (byte)'}';
+            ResetLabelState();
+            if (closed)
+            {
+                if (!SkipBlankTab())
+                {
+                    throw UnexpectedEnd();
+                }
+            }
+            else
+            {
+                while (StartLabelName())
+                {
+                }
+            }
+            ReadingValue();
+        }
+
+        private void ResetLabelState()
+        {
+            var type = Fam.Type;
+            if (type == MetricType.Summary || type == MetricType.Histogram)
+            {
+                _sigLabels.Clear();
+                _quantile = double.NaN;
+                _bucket = double.NaN;
+            }
         }
 
         private void ReadingLabels()

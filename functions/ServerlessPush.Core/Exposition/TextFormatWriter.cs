@@ -88,13 +88,13 @@ public static class TextFormatWriter
         if (family.HasHelp)
         {
             Utf8Output.Write(output, "# HELP "u8);
-            Utf8Output.Write(output, family.Name);
+            Utf8Output.WriteName(output, family.Name);
             Utf8Output.Write(output, (byte)' ');
             Utf8Output.WriteEscaped(output, family.Help, escapeQuote: false);
             Utf8Output.Write(output, (byte)'\n');
         }
         Utf8Output.Write(output, "# TYPE "u8);
-        Utf8Output.Write(output, family.Name);
+        Utf8Output.WriteName(output, family.Name);
         Utf8Output.Write(output, family.Type switch
         {
             MetricType.Counter => " counter\n"u8,
@@ -172,9 +172,19 @@ public static class TextFormatWriter
         double extraLabelValue,
         double value)
     {
-        Utf8Output.Write(output, name);
-        Utf8Output.Write(output, suffix);
-        Utf8Output.WriteLabelSet(output, metric.Label, extraLabelName, extraLabelValue, WriteFloat);
+        if (Grouping.LabelNames.IsValidMetricName(name))
+        {
+            Utf8Output.Write(output, name);
+            Utf8Output.Write(output, suffix);
+            Utf8Output.WriteLabelSet(output, metric.Label, extraLabelName, extraLabelValue, WriteFloat);
+        }
+        else
+        {
+            // A UTF-8 name goes inside the braces, quoted with its suffix: {"my.metric_sum",a="b"}.
+            Utf8Output.Write(output, (byte)'{');
+            Utf8Output.WriteName(output, name + System.Text.Encoding.UTF8.GetString(suffix));
+            Utf8Output.WriteLabelSet(output, metric.Label, extraLabelName, extraLabelValue, WriteFloat, afterQuotedName: true);
+        }
         Utf8Output.Write(output, (byte)' ');
         WriteFloat(output, value);
         if (metric.HasTimestampMs)

@@ -100,20 +100,41 @@ internal static class Utf8Output
     }
 
     /// <summary>
+    /// A name as expfmt's <c>writeName</c>: as is when it is a legacy metric name, else quoted with
+    /// <c>\</c>, newline and <c>"</c> escaped (only UTF-8 names, <c>Gateway:EnableUtf8Names</c>, are).
+    /// </summary>
+    public static void WriteName(IBufferWriter<byte> output, string name)
+    {
+        if (Grouping.LabelNames.IsValidMetricName(name))
+        {
+            Write(output, name);
+            return;
+        }
+        Write(output, (byte)'"');
+        WriteEscaped(output, name, escapeQuote: true);
+        Write(output, (byte)'"');
+    }
+
+    /// <summary>
     /// <c>{name="value",…}</c> with values escaped, then the synthetic <c>le</c>/<c>quantile</c> label
     /// last (its float written by the format's own rule); nothing when there is no label at all.
     /// </summary>
-    public static void WriteLabelSet(IBufferWriter<byte> output, IReadOnlyList<LabelPair> labels, ReadOnlySpan<byte> extraLabelName, double extraLabelValue, Action<IBufferWriter<byte>, double> writeFloat)
+    /// <param name="afterQuotedName">The <c>{"name"</c> of a UTF-8 metric name is already written: continue with <c>,</c> and always close.</param>
+    public static void WriteLabelSet(IBufferWriter<byte> output, IReadOnlyList<LabelPair> labels, ReadOnlySpan<byte> extraLabelName, double extraLabelValue, Action<IBufferWriter<byte>, double> writeFloat, bool afterQuotedName = false)
     {
         if (labels.Count == 0 && extraLabelName.Length == 0)
         {
+            if (afterQuotedName)
+            {
+                Write(output, (byte)'}');
+            }
             return;
         }
-        var separator = (byte)'{';
+        var separator = afterQuotedName ? (byte)',' : (byte)'{';
         foreach (var label in labels)
         {
             Write(output, separator);
-            Write(output, label.Name);
+            WriteName(output, label.Name);
             Write(output, "=\""u8);
             WriteEscaped(output, label.Value, escapeQuote: true);
             Write(output, (byte)'"');

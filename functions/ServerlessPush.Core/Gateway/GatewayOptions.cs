@@ -37,6 +37,13 @@ public sealed class GatewayOptions
 
     public ExpiryOptions Expiry { get; set; } = new();
 
+    /// <summary>
+    /// UTF-8 metric and label names, as Pushgateway 1.11's <c>--push.enable-utf8-names</c>: quoted
+    /// names in text bodies, any UTF-8 in protobuf bodies, <c>U__</c> path label names decoded, and
+    /// the scrape's <c>escaping=</c> honoured. Off, names follow the legacy rules exactly as before.
+    /// </summary>
+    public bool EnableUtf8Names { get; set; }
+
     /// <summary>What <c>GET /metrics</c> may answer (section <c>Gateway:Scrape</c>).</summary>
     public ScrapeOptions Scrape { get; set; } = new();
 

@@ -63,7 +63,7 @@ public static class PushLimitChecker
     }
 
     /// <summary>Null when the families are within the limits, else the reason (the series count is the parser's job, but is checked again here).</summary>
-    public static string? CheckFamilies(IReadOnlyList<MetricFamily> families, PushLimits limits)
+    public static string? CheckFamilies(IReadOnlyList<MetricFamily> families, PushLimits limits, bool utf8Names = false)
     {
         long series = 0;
         foreach (var family in families)
@@ -72,7 +72,7 @@ public static class PushLimitChecker
             {
                 return $"metric name {Abbreviate(family.Name)} is longer than the limit of {limits.MaxMetricNameLength} characters";
             }
-            if (!LabelNames.IsValidMetricName(family.Name))
+            if (!LabelNames.IsValidMetricName(family.Name, utf8Names))
             {
                 // The text parser cannot produce one; a protobuf body can (NUL bytes, spaces, braces),
                 // and it would corrupt every scrape of the gateway.

@@ -57,7 +57,7 @@ public sealed class PushService
     public async Task<PushOutcome> PushAsync(GroupingKey key, List<MetricFamily> families, PushMode mode, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
     {
         var now = _time.GetUtcNow();
-        var error = PushValidator.ValidateAndSanitise(key, families);
+        var error = PushValidator.ValidateAndSanitise(key, families, _options.Value.EnableUtf8Names);
         if (error is not null)
         {
             return await RejectAsync(key, now, error, cancellationToken).ConfigureAwait(false);

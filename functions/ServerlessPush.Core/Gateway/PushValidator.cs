@@ -15,7 +15,8 @@ namespace ServerlessPush.Core.Gateway;
 public static class PushValidator
 {
     /// <summary>Returns null when the push is valid (families then sanitised), else the reason.</summary>
-    public static string? ValidateAndSanitise(GroupingKey key, List<MetricFamily> families)
+    /// <param name="utf8Names">Label names may be any UTF-8 (<c>Gateway:EnableUtf8Names</c>).</param>
+    public static string? ValidateAndSanitise(GroupingKey key, List<MetricFamily> families, bool utf8Names = false)
     {
         foreach (var family in families)
         {
@@ -47,7 +48,7 @@ public static class PushValidator
         }
         foreach (var family in families)
         {
-            var error = CheckSuffixCollision(family, names) ?? CheckSeries(family, seen);
+            var error = CheckSuffixCollision(family, names) ?? CheckSeries(family, seen, utf8Names);
             if (error is not null)
             {
                 return error;
@@ -152,7 +153,7 @@ public static class PushValidator
         }
     }
 
-    private static string? CheckSeries(MetricFamily family, HashSet<string> seen)
+    private static string? CheckSeries(MetricFamily family, HashSet<string> seen, bool utf8Names)
     {
         foreach (var metric in family.Metric)
         {
@@ -167,7 +168,7 @@ public static class PushValidator
                 {
                     return $"{Describe(family.Name, metric)} has two or more labels with the same name: {label.Name}";
                 }
-                if (!LabelNames.IsValidPathLabel(label.Name))
+                if (!LabelNames.IsValidPathLabel(label.Name, utf8Names))
                 {
                     return $"{Describe(family.Name, metric)} has a label with an invalid name: {label.Name}";
                 }

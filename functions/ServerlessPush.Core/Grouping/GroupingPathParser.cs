@@ -13,8 +13,13 @@ public static class GroupingPathParser
     /// Parses <paramref name="jobSegment"/> (the job, still base64 if <paramref name="jobIsBase64"/>) and
     /// <paramref name="labels"/> (everything after the job, including its leading '/', or empty).
     /// Returns the key, or an error message the reference would answer with a 400.
+    /// With <paramref name="utf8Names"/> (<c>Gateway:EnableUtf8Names</c>, Pushgateway 1.11's
+    /// <c>--push.enable-utf8-names</c>) a label name may be any UTF-8 and a <c>U__</c> name is
+    /// decoded (<see cref="Exposition.NameEscaping.UnescapeValues"/>); the reserved <c>__</c> prefix
+    /// is refused on the name as written and, unlike upstream, also on the decoded name (a path
+    /// label <c>__name__</c> would rename every series of the group).
     /// </summary>
-    public static GroupingParseResult Parse(string jobSegment, bool jobIsBase64, string labels)
+    public static GroupingParseResult Parse(string jobSegment, bool jobIsBase64, string labels, bool utf8Names = false)
     {
         var job = jobSegment;
         if (jobIsBase64)
@@ -42,7 +47,8 @@ public static class GroupingPathParser
                 {
                     name = name[..^"@base64".Length];
                 }
-                if (!LabelNames.IsValidPathLabel(name))
+                var labelName = utf8Names ? Exposition.NameEscaping.UnescapeValues(name) : name;
+                if (!LabelNames.IsValidPathLabel(labelName, utf8Names) || name.StartsWith("__", StringComparison.Ordinal))
                 {
                     return GroupingParseResult.Fail($"improper label name {GoQuote(name)}");
                 }
@@ -50,7 +56,7 @@ public static class GroupingPathParser
                 {
                     return GroupingParseResult.Fail($"invalid base64 encoding for label {name}={GoQuote(parts[i + 1])}: {error}");
                 }
-                pairs.Add(KeyValuePair.Create(name, value));
+                pairs.Add(KeyValuePair.Create(labelName, value));
             }
         }
 
