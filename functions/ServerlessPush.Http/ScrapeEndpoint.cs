@@ -39,6 +39,10 @@ public sealed class ScrapeEndpoint(ScrapeService scrape, IOptions<GatewayOptions
 
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = negotiated.ContentType;
+        if (options.Value.Scrape.NativeHistogramsAsClassic && negotiated.Format != ScrapeFormat.ProtobufDelimited)
+        {
+            families = families.Select(NativeHistogramBuckets.WithClassicBuckets);
+        }
         if (negotiated.Escaping is { } escaping && escaping != NameEscapingScheme.AllowUtf8)
         {
             families = families.Select(f => NameEscaping.EscapeFamily(f, escaping));

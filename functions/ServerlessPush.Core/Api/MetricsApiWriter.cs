@@ -24,8 +24,8 @@ namespace ServerlessPush.Core.Api;
 /// HISTOGRAM → <c>buckets</c> (upper bound → cumulative count, <c>+Inf</c> only if pushed),
 /// <c>count</c>, <c>sum</c>, with float counts used when non-zero (reference 1.10+); anything else
 /// → <c>value</c> from gauge, counter or untyped, else <c>"0"</c> (so a gauge histogram is
-/// <c>"0"</c>, as in the reference). Native histogram buckets (1.8+ array form) are not rendered:
-/// like 1.5.1, only classic buckets appear.</para>
+/// <c>"0"</c>, as in the reference). A native histogram (any span) gets upstream 1.8+'s bucket array
+/// instead (<see cref="NativeHistogramBuckets"/>) and its count from the integer or float count.</para>
 /// <para><c>time_stamp</c>: a pushed family carries <see cref="PushedFamily.PushedAt"/>. In the
 /// reference each timestamp gauge carries the time of the write that last stored it: for
 /// <c>push_time_seconds</c> the last successful push (or, while it is 0, the failed push that
@@ -181,13 +181,23 @@ public static class MetricsApiWriter
             {
                 var histogram = metric.Histogram;
                 Utf8Output.Write(output, "{\"buckets\":"u8);
-                WriteStringMap(output, (histogram?.Bucket ?? []).Select(b => KeyValuePair.Create(
-                    GoFloat.Format(b.UpperBound),
-                    b.CumulativeCountFloat > 0 ? GoFloat.Format(b.CumulativeCountFloat) : b.CumulativeCount.ToString(CultureInfo.InvariantCulture))));
+                string count;
+                if (histogram is not null && NativeHistogramBuckets.IsNative(histogram))
+                {
+                    var isFloat = NativeHistogramBuckets.IsFloat(histogram);
+                    WriteNativeBuckets(output, NativeHistogramBuckets.Buckets(histogram), isFloat);
+                    count = isFloat ? GoFloat.Format(histogram.SampleCountFloat) : histogram.SampleCount.ToString(CultureInfo.InvariantCulture);
+                }
+                else
+                {
+                    WriteStringMap(output, (histogram?.Bucket ?? []).Select(b => KeyValuePair.Create(
+                        GoFloat.Format(b.UpperBound),
+                        b.CumulativeCountFloat > 0 ? GoFloat.Format(b.CumulativeCountFloat) : b.CumulativeCount.ToString(CultureInfo.InvariantCulture))));
+                    count = histogram is null ? "0"
+                        : histogram.SampleCountFloat > 0 ? GoFloat.Format(histogram.SampleCountFloat)
+                        : histogram.SampleCount.ToString(CultureInfo.InvariantCulture);
+                }
                 Utf8Output.Write(output, ",\"count\":"u8);
-                var count = histogram is null ? "0"
-                    : histogram.SampleCountFloat > 0 ? GoFloat.Format(histogram.SampleCountFloat)
-                    : histogram.SampleCount.ToString(CultureInfo.InvariantCulture);
                 GoJson.WriteString(output, count);
                 Utf8Output.Write(output, ",\"labels\":"u8);
                 WriteStringMap(output, labels);
@@ -210,6 +220,37 @@ public static class MetricsApiWriter
                 break;
             }
         }
+    }
+
+    /// <summary>
+    /// Native buckets as Pushgateway 1.8+ writes them (histogram.BucketsAsJson): an array of
+    /// <c>[boundaries, "lower", "upper", "count"]</c>, boundaries a number (0 <c>(]</c>, 1 <c>[)</c>,
+    /// 2 <c>()</c>, 3 <c>[]</c>), the rest <c>fmt.Sprintf("%v")</c> strings; <c>null</c> when no bucket is
+    /// populated (a nil Go slice).
+    /// </summary>
+    private static void WriteNativeBuckets(IBufferWriter<byte> output, List<NativeBucket> buckets, bool isFloat)
+    {
+        if (buckets.Count == 0)
+        {
+            Utf8Output.Write(output, "null"u8);
+            return;
+        }
+        var separator = (byte)'[';
+        foreach (var bucket in buckets)
+        {
+            Utf8Output.Write(output, separator);
+            separator = (byte)',';
+            Utf8Output.Write(output, (byte)'[');
+            Utf8Output.WriteInt64(output, (long)bucket.Boundaries);
+            Utf8Output.Write(output, (byte)',');
+            GoJson.WriteString(output, GoFloat.Format(bucket.Lower));
+            Utf8Output.Write(output, (byte)',');
+            GoJson.WriteString(output, GoFloat.Format(bucket.Upper));
+            Utf8Output.Write(output, (byte)',');
+            GoJson.WriteString(output, isFloat ? GoFloat.Format(bucket.Count) : ((ulong)bucket.Count).ToString(CultureInfo.InvariantCulture));
+            Utf8Output.Write(output, (byte)']');
+        }
+        Utf8Output.Write(output, (byte)']');
     }
 
     /// <summary>A Go <c>map[string]string</c>: later duplicates win, keys sorted bytewise.</summary>

@@ -60,6 +60,14 @@ public sealed class ScrapeOptions
     /// without <c>_total</c> is exposed as <c>unknown</c> and Prometheus 2.x stores <c>le="5.0"</c>.
     /// </summary>
     public bool OpenMetrics { get; set; }
+
+    /// <summary>
+    /// Give text (and OpenMetrics) scrapers classic buckets for native histograms pushed without any
+    /// (<see cref="Exposition.NativeHistogramBuckets.WithClassicBuckets"/>). Off, as in the Pushgateway:
+    /// they then see only <c>le="+Inf"</c>, <c>_sum</c> and <c>_count</c>. Protobuf scrapers always get
+    /// the native histogram as pushed.
+    /// </summary>
+    public bool NativeHistogramsAsClassic { get; set; }
 }
 
 /// <summary>The sweep that deletes expired groups. Section <c>Gateway:Expiry</c>.</summary>
