@@ -283,6 +283,7 @@ public static class WebPageRenderer
                   .Append(", zero threshold ").Append(Encode(Value(h.ZeroThreshold)))
                   .Append(", zero count ").Append(Encode(Value(h.HasZeroCountFloat ? h.ZeroCountFloat : h.ZeroCount)))
                   .Append(", ").Append(positive).Append(" positive and ").Append(negative).Append(" negative buckets.</p>\n");
+                NativeHistogramChart.Append(sb, h);
             }
         }
         sb.Append("</div>\n");
