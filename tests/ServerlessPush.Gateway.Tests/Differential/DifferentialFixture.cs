@@ -19,6 +19,9 @@ public abstract class DifferentialFixture : IAsyncLifetime
 
     public HttpClient Gateway { get; private set; } = null!;
 
+    /// <summary>The Azurite both gateways of the suite use (cases that need a gateway with other settings start one on it).</summary>
+    public AzuriteServer Azurite => _azurite ?? throw new InvalidOperationException("not started");
+
     /// <summary>"localhost" or "functions": which gateway the answers are compared with.</summary>
     public string TargetName => _gateway?.Name ?? "(not started)";
 
