@@ -104,13 +104,13 @@ public static class OpenMetricsWriter
         if (family.HasHelp)
         {
             Utf8Output.Write(output, "# HELP "u8);
-            Utf8Output.Write(output, shortName);
+            Utf8Output.WriteName(output, shortName);
             Utf8Output.Write(output, (byte)' ');
             Utf8Output.WriteEscaped(output, family.Help, escapeQuote: true);
             Utf8Output.Write(output, (byte)'\n');
         }
         Utf8Output.Write(output, "# TYPE "u8);
-        Utf8Output.Write(output, shortName);
+        Utf8Output.WriteName(output, shortName);
         Utf8Output.Write(output, family.Type switch
         {
             MetricType.Counter => " counter\n"u8,
@@ -124,7 +124,7 @@ public static class OpenMetricsWriter
         if (family.HasUnit && family.Unit.Length > 0 && shortName.EndsWith("_" + family.Unit, StringComparison.Ordinal))
         {
             Utf8Output.Write(output, "# UNIT "u8);
-            Utf8Output.Write(output, shortName);
+            Utf8Output.WriteName(output, shortName);
             Utf8Output.Write(output, (byte)' ');
             Utf8Output.WriteEscaped(output, family.Unit, escapeQuote: true);
             Utf8Output.Write(output, (byte)'\n');
@@ -207,9 +207,19 @@ public static class OpenMetricsWriter
         Value value,
         Exemplar? exemplar)
     {
-        Utf8Output.Write(output, name);
-        Utf8Output.Write(output, suffix);
-        WriteLabels(output, metric.Label, extraLabelName, extraLabelValue);
+        if (Grouping.LabelNames.IsValidMetricName(name))
+        {
+            Utf8Output.Write(output, name);
+            Utf8Output.Write(output, suffix);
+            WriteLabels(output, metric.Label, extraLabelName, extraLabelValue);
+        }
+        else
+        {
+            // A UTF-8 name (Gateway:EnableUtf8Names) goes quoted inside the braces, as in text.
+            Utf8Output.Write(output, (byte)'{');
+            Utf8Output.WriteName(output, name + System.Text.Encoding.UTF8.GetString(suffix));
+            Utf8Output.WriteLabelSet(output, metric.Label, extraLabelName, extraLabelValue, WriteFloat, afterQuotedName: true);
+        }
         Utf8Output.Write(output, (byte)' ');
         if (value.IsCount)
         {

@@ -215,3 +215,18 @@ public class Utf8NamesTests
         Assert.True(LabelNames.IsValidMetricName("a.b", utf8Names: true));
     }
 }
+
+public class Utf8NamesOpenMetricsTests
+{
+    [Fact]
+    public void OpenMetrics_quotes_utf8_names_like_text()
+    {
+        var family = new MetricFamily { Name = "my.count", Type = MetricType.Counter };
+        var m = new Metric { Counter = new Counter { Value = 2 } };
+        m.Label.Add(new LabelPair { Name = "service.name", Value = "x" });
+        family.Metric.Add(m);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        OpenMetricsWriter.Write(buffer, [family]);
+        Assert.Equal("# TYPE \"my.count\" counter\n{\"my.count_total\",\"service.name\"=\"x\"} 2.0\n# EOF\n", Encoding.UTF8.GetString(buffer.WrittenSpan));
+    }
+}
