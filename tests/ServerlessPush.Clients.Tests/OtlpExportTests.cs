@@ -86,6 +86,28 @@ public sealed partial class OtlpExportTests(AzuriteFixture fixture, ITestOutputH
         Assert.Single(await prometheus.QueryAsync("push_time_seconds{job=\"nightly/backup\",instance=\"db-1\"}"));
     }
 
+    [Theory]
+    [InlineData(Targets.LocalHost)]
+    [InlineData(Targets.Functions)]
+    public async Task The_documented_curl_json_export_is_stored(string target)
+    {
+        var docs = Markdown.Read("docs/otlp.md");
+        var block = CurlBlock().Match(docs);
+        Assert.True(block.Success, "docs/otlp.md has no ```bash block with the curl export");
+        await using var gateway = await fixture.Gateways.LeaseAsync(target, ClientPushTests.KeyedSettings);
+        var run = await ClientProcess.RunAsync("bash", ["-c", block.Groups[1].Value], new Dictionary<string, string?>
+        {
+            ["GATEWAY_URL"] = gateway.BaseAddress.ToString().TrimEnd('/'),
+            ["PUSH_KEY"] = ClientPushTests.PushKey,
+        });
+        Assert.True(run.ExitCode == 0 && run.StdOut.Trim() == "{ }", run.ToString());
+        gateway.Client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ClientPushTests.ReadKey);
+        Assert.Contains("backup_files_total{instance=\"\",job=\"backup\"} 42\n", await gateway.Client.GetStringAsync("metrics"), StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"```bash\n(curl [\s\S]*?)```\n")]
+    private static partial Regex CurlBlock();
+
     private static async Task<string?> MetadataTypeAsync(PrometheusServer prometheus, string metric)
     {
         using var http = new HttpClient();
