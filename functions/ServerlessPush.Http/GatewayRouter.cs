@@ -9,7 +9,7 @@ namespace ServerlessPush.Http;
 /// paths are redirected, unknown paths get <c>404 page not found</c>, other methods 405. Both hosts
 /// hand every request here; they differ only in where the path comes from (<see cref="RequestPathSource"/>).
 /// </summary>
-public sealed class GatewayRouter(PushEndpoint push, ScrapeEndpoint scrape, ApiEndpoints api, HealthEndpoints health, WebPageEndpoint webPage, RequestDeadlineGuard deadlines)
+public sealed class GatewayRouter(PushEndpoint push, ScrapeEndpoint scrape, ApiEndpoints api, HealthEndpoints health, WebPageEndpoint webPage, OtlpEndpoint otlp, RequestDeadlineGuard deadlines)
 {
     public Task HandleAsync(HttpContext context) => HandleAsync(context, RequestPathSource.ClientTarget);
 
@@ -49,6 +49,7 @@ public sealed class GatewayRouter(PushEndpoint push, ScrapeEndpoint scrape, ApiE
             GatewayEndpoint.Api => api.HandleAsync(context, path["/api/v1/".Length..]),
             GatewayEndpoint.Healthy => health.HealthyAsync(context),
             GatewayEndpoint.Ready => health.ReadyAsync(context),
+            GatewayEndpoint.Otlp => otlp.HandleAsync(context),
             _ => throw new InvalidOperationException($"No handler for {route.Endpoint}"),
         };
     }

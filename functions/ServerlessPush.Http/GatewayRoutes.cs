@@ -20,6 +20,7 @@ public enum GatewayEndpoint
     Api,
     Healthy,
     Ready,
+    Otlp,
 }
 
 /// <summary>
@@ -68,6 +69,7 @@ public static class GatewayRoutes
     public const string ApiOptionsRoute = "api/v1/{*route}";
     public const string HealthyRoute = "-/healthy";
     public const string ReadyRoute = "-/ready";
+    public const string OtlpMetricsRoute = "v1/metrics";
 
     /// <summary>The function with no route constraint: whatever no other function takes (wrong methods, unknown paths, <c>//</c>).</summary>
     public const string FallbackFunction = "Fallback";
@@ -87,6 +89,7 @@ public static class GatewayRoutes
         new("ApiOptions", ApiOptionsRoute, ["OPTIONS"], "/api/v1/", PathMatch.Prefix, GatewayEndpoint.Api, EndpointChecksMethod: true),
         new("Healthy", HealthyRoute, ["GET"], "/-/healthy", PathMatch.Exact, GatewayEndpoint.Healthy),
         new("Ready", ReadyRoute, ["GET"], "/-/ready", PathMatch.Exact, GatewayEndpoint.Ready),
+        new("OtlpMetrics", OtlpMetricsRoute, ["POST"], "/v1/metrics", PathMatch.Exact, GatewayEndpoint.Otlp),
     ];
 
     /// <summary>

@@ -42,6 +42,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<ScrapeService>();
         services.AddSingleton<ExpirySweeper>();
         services.AddSingleton<PushEndpoint>();
+        services.AddSingleton<OtlpEndpoint>();
         services.AddSingleton<ScrapeEndpoint>();
         services.AddSingleton<ApiEndpoints>();
         services.AddSingleton<HealthEndpoints>();

@@ -33,7 +33,7 @@ public sealed partial class DocsTests
     public void Every_client_program_is_run_by_a_test()
     {
         var run = PushClient.All.Values.OfType<ScriptClient>().Select(c => c.Script)
-            .Concat(["go/push.go", "dotnet/PrometheusNetPush.cs"]);
+            .Concat(["go/push.go", "dotnet/PrometheusNetPush.cs", "dotnet/OpenTelemetryExport.cs"]);
         Assert.Equal(ClientFileList(), run.Order(StringComparer.Ordinal));
     }
 

@@ -49,6 +49,9 @@ public sealed class GatewayOptions
 
     /// <summary>Shape limits of one push (section <c>Gateway:Limits</c>); a push over any of them is refused and nothing is stored.</summary>
     public PushLimits Limits { get; set; } = new();
+
+    /// <summary>OTLP ingestion at <c>POST /v1/metrics</c> (section <c>Gateway:Otlp</c>).</summary>
+    public Otlp.OtlpOptions Otlp { get; set; } = new();
 }
 
 /// <summary>Scrape formats. Section <c>Gateway:Scrape</c>.</summary>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Metrics;
+using ServerlessPush.Core.Otlp;
 using ServerlessPush.Core.Storage;
 
 namespace ServerlessPush.Core.Gateway;
@@ -54,7 +55,11 @@ public sealed class PushService
     }
 
     /// <param name="ttl">The push's own TTL (the <c>X-ServerlessPush-TTL</c> header), already checked against the maximum; null = the default.</param>
-    public async Task<PushOutcome> PushAsync(GroupingKey key, List<MetricFamily> families, PushMode mode, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    public Task<PushOutcome> PushAsync(GroupingKey key, List<MetricFamily> families, PushMode mode, TimeSpan? ttl = null, CancellationToken cancellationToken = default) =>
+        PushAsync(key, families, mode, ttl, deltaFamilies: null, cancellationToken);
+
+    /// <param name="deltaFamilies">Families whose values are added to the stored ones (OTLP delta points, <see cref="SumDeltas"/>).</param>
+    public async Task<PushOutcome> PushAsync(GroupingKey key, List<MetricFamily> families, PushMode mode, TimeSpan? ttl, IReadOnlySet<string>? deltaFamilies, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         var error = PushValidator.ValidateAndSanitise(key, families, _options.Value.EnableUtf8Names);
@@ -64,9 +69,10 @@ public sealed class PushService
         }
         var pushed = families.Select(f => new PushedFamily(f, now)).ToList();
         var defaultTtl = _options.Value.GroupTtl is { } d && d > TimeSpan.Zero ? d : (TimeSpan?)null;
-        GroupMutation mutation = mode == PushMode.Replace
-            ? new ReplaceFamilies(pushed, now, ttl ?? defaultTtl)
-            : new MergeFamilies(pushed, now, ttl, defaultTtl);
+        GroupMutation Write(IReadOnlyList<PushedFamily> written) => mode == PushMode.Replace
+            ? new ReplaceFamilies(written, now, ttl ?? defaultTtl)
+            : new MergeFamilies(written, now, ttl, defaultTtl);
+        var mutation = deltaFamilies is { Count: > 0 } ? new SumDeltas(pushed, deltaFamilies, now, Write) : Write(pushed);
 
         var siblingCheck = CheckSiblingDuplicatesAsync(key, families, cancellationToken);
         for (var attempt = 1; ; attempt++)

@@ -48,6 +48,9 @@ public sealed class HttpFunctions(GatewayRouter router)
     [Function("Ready")]
     public IActionResult Ready([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ReadyRoute)] HttpRequest request) => Route();
 
+    [Function("OtlpMetrics")]
+    public IActionResult OtlpMetrics([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = OtlpMetricsRoute)] HttpRequest request) => Route();
+
     /// <summary>No methods listed: the host routes every method here that no function above takes.</summary>
     [Function(FallbackFunction)]
     public IActionResult Fallback([HttpTrigger(AuthorizationLevel.Anonymous, Route = FallbackRoute)] HttpRequest request) => Route();
