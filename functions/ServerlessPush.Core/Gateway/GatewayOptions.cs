@@ -53,6 +53,13 @@ public sealed class ScrapeOptions
     /// without <c>_total</c> is exposed as <c>unknown</c> and Prometheus 2.x stores <c>le="5.0"</c>.
     /// </summary>
     public bool OpenMetrics { get; set; }
+
+    /// <summary>
+    /// Add <c>serverlesspush_build_info</c> and <c>serverlesspush_groups</c> to <c>/metrics</c>: series
+    /// true on every instance. Off by default, so the scrape holds only what was pushed, as the
+    /// reference's would without its own metrics.
+    /// </summary>
+    public bool SelfMetrics { get; set; }
 }
 
 /// <summary>The sweep that deletes expired groups. Section <c>Gateway:Expiry</c>.</summary>
