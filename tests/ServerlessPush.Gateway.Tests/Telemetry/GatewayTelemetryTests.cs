@@ -5,7 +5,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Azure.Core;
 using Azure.Core.Pipeline;
-using Azure.Data.Tables;
+using Azure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -158,14 +158,15 @@ public sealed class GatewayTelemetryTests(AzuriteFixture azurite, ITestOutputHel
         Assert.Equal(Sorted(new() { [""] = 2 }), Counts(metrics["serverlesspush_scrape_size_bytes"]));
         Assert.Equal(firstScrape.Length + System.Text.Encoding.UTF8.GetByteCount(lastScrape), HistogramSum(metrics["serverlesspush_scrape_size_bytes"], ""));
 
-        // Storage: every try the SDK sent is counted (the pipeline's own counter agrees), the fault's
-        // three tries (two retries) answered 503.
+        // Storage: every try the SDK sent is counted (the pipeline's own counter agrees). While the fault
+        // was on, each storage call of the push (two run at once) made three tries, two of them retries.
         var storageRequests = metrics["serverlesspush_storage_requests_total"];
         Assert.Equal(gateway.StorageRequests.Count, storageRequests.MetricPoints.Sum(p => p.GetSumLong()));
-        Assert.Equal(3, storageRequests.MetricPoints.Where(p => Tags(p).Contains("code=503", StringComparison.Ordinal)).Sum(p => p.GetSumLong()));
+        var busyTries = storageRequests.MetricPoints.Where(p => Tags(p).Contains("code=503", StringComparison.Ordinal)).Sum(p => p.GetSumLong());
+        Assert.True(busyTries >= 3 && busyTries % 3 == 0, $"{busyTries} tries answered 503");
         Assert.All(storageRequests.MetricPoints, p => Assert.Matches("^code=(200|201|202|204|404|409|412|503),operation=(batch|create_table|delete|get|insert|merge|query|upsert)$", Tags(p)));
-        Assert.Equal(2, metrics["serverlesspush_storage_retries_total"].MetricPoints.Sum(p => p.GetSumLong()));
-        Assert.Equal(3, metrics["serverlesspush_storage_throttles_total"].MetricPoints.Sum(p => p.GetSumLong()));
+        Assert.Equal(busyTries / 3 * 2, metrics["serverlesspush_storage_retries_total"].MetricPoints.Sum(p => p.GetSumLong()));
+        Assert.Equal(busyTries, metrics["serverlesspush_storage_throttles_total"].MetricPoints.Sum(p => p.GetSumLong()));
         Assert.Equal(gateway.StorageRequests.Count, metrics["serverlesspush_storage_request_duration_seconds"].MetricPoints.Sum(p => p.GetHistogramCount()));
 
         // The sweep, and the scrape view as the last scrape held it (also what the self-metrics say).
@@ -177,7 +178,16 @@ public sealed class GatewayTelemetryTests(AzuriteFixture azurite, ITestOutputHel
         Assert.Contains("serverlesspush_groups 1", sampleLines); // job a; ttl swept, f never stored
         Assert.Equal(1, metrics["serverlesspush_scrape_view_groups"].MetricPoints.Single().GetGaugeLastValueLong());
         Assert.Contains(sampleLines, l => l.StartsWith("serverlesspush_build_info{dotnetversion=", StringComparison.Ordinal) && l.EndsWith("} 1", StringComparison.Ordinal));
-        Assert.Equal(18, metrics.Count);
+        // Every instrument was checked above, and there are no others.
+        Assert.Equal(
+        [
+            "pushgateway_http_push_duration_seconds", "pushgateway_http_push_size_bytes", "pushgateway_http_requests_total",
+            "serverlesspush_push_families", "serverlesspush_push_series", "serverlesspush_rejections_total",
+            "serverlesspush_scrape_duration_seconds", "serverlesspush_scrape_size_bytes", "serverlesspush_scrape_view_groups",
+            "serverlesspush_scrape_view_series", "serverlesspush_storage_request_duration_seconds", "serverlesspush_storage_requests_total",
+            "serverlesspush_storage_retries_total", "serverlesspush_storage_throttles_total", "serverlesspush_sweep_deleted_total",
+            "serverlesspush_sweep_due_total", "serverlesspush_sweep_runs_total",
+        ], metrics.Keys.Order(StringComparer.Ordinal));
 
         // Spans: the first push and its storage calls as children.
         var push = spans.First(s => s.DisplayName == "PUT push");
@@ -268,6 +278,8 @@ public sealed class GatewayTelemetryTests(AzuriteFixture azurite, ITestOutputHel
     {
         public override int Status => 503;
         public override string ReasonPhrase => "Server Busy";
+        // The transport classifies responses; this one never reaches it, so it says so itself (the retry policy reads it).
+        public override bool IsError => true;
         public override Stream? ContentStream { get; set; } = new MemoryStream();
         public override string ClientRequestId { get; set; } = string.Empty;
 
@@ -277,8 +289,17 @@ public sealed class GatewayTelemetryTests(AzuriteFixture azurite, ITestOutputHel
 
         protected override bool ContainsHeader(string name) => false;
         protected override IEnumerable<HttpHeader> EnumerateHeaders() => [];
-        protected override bool TryGetHeader(string name, out string? value) => (value = null) is not null;
-        protected override bool TryGetHeaderValues(string name, out IEnumerable<string>? values) => (values = null) is not null;
+        protected override bool TryGetHeader(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)
+        {
+            value = null;
+            return false;
+        }
+
+        protected override bool TryGetHeaderValues(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IEnumerable<string>? values)
+        {
+            values = null;
+            return false;
+        }
     }
 
     private sealed record LogMessage(string Category, LogLevel Level, string Text, Exception? Exception);
