@@ -45,6 +45,9 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
             await Responses.MethodNotAllowedAsync(response, AllowedMethods).ConfigureAwait(false);
             return;
         }
+        // Parsed now so that every answer's log line names the group; a bad path is answered after the body is read, as in the reference.
+        var parsed = GroupingPathParser.Parse(match.JobSegment, match.JobIsBase64, match.Labels);
+        RequestTelemetry.Of(context)?.Group = parsed.Key;
         // Before the body is read: a caller without the right costs no more than its headers.
         if (!await CrossSiteRequests.AllowAsync(context).ConfigureAwait(false)
             || !await access.AuthorizeAsync(context, AccessRight.Push).ConfigureAwait(false))
@@ -52,7 +55,7 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
             return;
         }
         // A storage fault escapes to RequestDeadlineGuard, which answers 503 for every endpoint alike.
-        var rejection = await PushOrDeleteAsync(context, match, mode).ConfigureAwait(false);
+        var rejection = await PushOrDeleteAsync(context, parsed, mode).ConfigureAwait(false);
         if (rejection is not null)
         {
             await Responses.RejectAsync(context, rejection, context.RequestAborted).ConfigureAwait(false);
@@ -60,7 +63,7 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
     }
 
     /// <summary>Checks, stores and answers success; returns the rejection instead when a check fails.</summary>
-    private async Task<Rejection?> PushOrDeleteAsync(HttpContext context, PushPathMatch match, PushMode? mode)
+    private async Task<Rejection?> PushOrDeleteAsync(HttpContext context, GroupingParseResult parsed, PushMode? mode)
     {
         var request = context.Request;
         var limits = options.Value.Limits;
@@ -77,13 +80,11 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
         {
             GatewayTelemetry.PushSize.Record(body.Body!.LongLength, tags);
         }
-        var parsed = GroupingPathParser.Parse(match.JobSegment, match.JobIsBase64, match.Labels);
         if (parsed.Rejection is not null)
         {
             return parsed.Rejection;
         }
         var key = parsed.Key!;
-        RequestTelemetry.Of(context)?.Group = key;
         if (PushLimitChecker.CheckGroupingKey(key, limits) is { } keyRejection)
         {
             return keyRejection;

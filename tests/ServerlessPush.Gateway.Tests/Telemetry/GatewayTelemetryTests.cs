@@ -208,8 +208,8 @@ public sealed class GatewayTelemetryTests(AzuriteFixture azurite, ITestOutputHel
             "Rejected PUT push group {job=\"bad\"}: 400 parse: ",
             "Rejected PUT push group {job=\"b\"}: 400 consistency: pushed metrics are invalid or inconsistent with existing metrics: ",
             "Rejected PUT push group {job=\"big\"}: 413 limits: ",
-            "Rejected PUT push group -: 401 access: Unauthorized: a valid key is required",
-            "Rejected PUT push group -: 401 access: Unauthorized: a valid key is required",
+            "Rejected PUT push group {job=\"a\"}: 401 access: Unauthorized: a valid key is required",
+            "Rejected PUT push group {job=\"a\"}: 401 access: Unauthorized: a valid key is required",
             "PUT push group {job=\"f\"}: 503 after storage fault (503) in ",
         ];
         Assert.Equal(expected.Length, lines.Count);
