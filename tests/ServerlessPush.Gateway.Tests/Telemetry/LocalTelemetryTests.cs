@@ -13,6 +13,8 @@ public sealed class LocalTelemetryTests
     {
         var app = LocalGatewayHost.Build([], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
+            // Never connected to: the providers are only built.
+            ["Gateway:Tables:ConnectionString"] = "UseDevelopmentStorage=true",
             [LocalTelemetry.ExporterSetting] = exporter,
             [LocalTelemetry.OtlpEndpointSetting] = "http://127.0.0.1:4317",
         }));
