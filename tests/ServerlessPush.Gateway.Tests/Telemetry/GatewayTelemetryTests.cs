@@ -97,7 +97,8 @@ public sealed class GatewayTelemetryTests(AzuriteFixture azurite, ITestOutputHel
         await Expect(HttpStatusCode.NotFound, Send(HttpMethod.Get, "/nope", key: null));
         await Expect(HttpStatusCode.Accepted, Send(HttpMethod.Delete, "/metrics/job/a/instance/i"));
         fault.Armed = true;
-        var storageDown = await Send(HttpMethod.Put, "/metrics/job/f", "f 1\n");
+        // Readiness makes one storage call: exactly three tries (two retries) meet the fault.
+        var storageDown = await Send(HttpMethod.Get, "/-/ready", key: null);
         fault.Armed = false;
         Assert.Equal(HttpStatusCode.ServiceUnavailable, storageDown.StatusCode);
         var sweep = await new ExpirySweeper(gateway.Services.GetRequiredService<IGroupStore>(), new ShiftedTimeProvider(TimeSpan.FromHours(2)),
@@ -129,7 +130,7 @@ public sealed class GatewayTelemetryTests(AzuriteFixture azurite, ITestOutputHel
             ["code=401,handler=push,method=put"] = 2,
             ["code=404,handler=unknown,method=get"] = 1,
             ["code=202,handler=delete,method=delete"] = 1,
-            ["code=503,handler=push,method=put"] = 1,
+            ["code=503,handler=ready,method=get"] = 1,
         }), Sums(metrics["pushgateway_http_requests_total"]));
         Assert.Equal(Sorted(new()
         {
@@ -138,17 +139,17 @@ public sealed class GatewayTelemetryTests(AzuriteFixture azurite, ITestOutputHel
             ["code=413,handler=push,reason=limits"] = 1,
             ["code=401,handler=push,reason=access"] = 2,
             ["code=404,handler=unknown,reason=not_found"] = 1,
-            ["code=503,handler=push,reason=unavailable"] = 1,
+            ["code=503,handler=ready,reason=unavailable"] = 1,
         }), Sums(metrics["serverlesspush_rejections_total"]));
 
         // Histograms: how many, and what they add up to where that is known.
-        Assert.Equal(Sorted(new() { ["method=put"] = 8, ["method=post"] = 1, ["method=delete"] = 1 }), Counts(metrics["pushgateway_http_push_duration_seconds"]));
+        Assert.Equal(Sorted(new() { ["method=put"] = 7, ["method=post"] = 1, ["method=delete"] = 1 }), Counts(metrics["pushgateway_http_push_duration_seconds"]));
         Assert.Equal(Sorted(new() { [""] = 2 }), Counts(metrics["serverlesspush_scrape_duration_seconds"]));
         Assert.All(new[] { "pushgateway_http_push_duration_seconds", "serverlesspush_scrape_duration_seconds" },
             name => Assert.All(metrics[name].MetricPoints, p => Assert.True(p.GetHistogramSum() > 0, name)));
-        Assert.Equal(Sorted(new() { ["method=put"] = 6, ["method=post"] = 1 }), Counts(metrics["pushgateway_http_push_size_bytes"]));
+        Assert.Equal(Sorted(new() { ["method=put"] = 5, ["method=post"] = 1 }), Counts(metrics["pushgateway_http_push_size_bytes"]));
         var putBodies = new[] { "# TYPE m gauge\nm 1\nn 2\n", "t 1\n", "not a metric{\n", "# TYPE m counter\nm 1\n",
-            string.Concat(Enumerable.Range(1, 6).Select(i => $"s{{i=\"{i}\"}} 1\n")), "f 1\n" };
+            string.Concat(Enumerable.Range(1, 6).Select(i => $"s{{i=\"{i}\"}} 1\n")) };
         Assert.Equal(putBodies.Sum(b => b.Length), HistogramSum(metrics["pushgateway_http_push_size_bytes"], "method=put"));
         Assert.Equal(Sorted(new() { ["method=put"] = 2, ["method=post"] = 1 }), Counts(metrics["serverlesspush_push_families"]));
         Assert.Equal(3, HistogramSum(metrics["serverlesspush_push_families"], "method=put"));
@@ -158,15 +159,15 @@ public sealed class GatewayTelemetryTests(AzuriteFixture azurite, ITestOutputHel
         Assert.Equal(Sorted(new() { [""] = 2 }), Counts(metrics["serverlesspush_scrape_size_bytes"]));
         Assert.Equal(firstScrape.Length + System.Text.Encoding.UTF8.GetByteCount(lastScrape), HistogramSum(metrics["serverlesspush_scrape_size_bytes"], ""));
 
-        // Storage: every try the SDK sent is counted (the pipeline's own counter agrees). While the fault
-        // was on, each storage call of the push (two run at once) made three tries, two of them retries.
+        // Storage: every try the SDK sent is counted (the pipeline's own counter agrees); the readiness
+        // check's three tries answered 503, two of them retries.
         var storageRequests = metrics["serverlesspush_storage_requests_total"];
         Assert.Equal(gateway.StorageRequests.Count, storageRequests.MetricPoints.Sum(p => p.GetSumLong()));
         var busyTries = storageRequests.MetricPoints.Where(p => Tags(p).Contains("code=503", StringComparison.Ordinal)).Sum(p => p.GetSumLong());
-        Assert.True(busyTries >= 3 && busyTries % 3 == 0, $"{busyTries} tries answered 503");
+        Assert.Equal(3, busyTries);
         Assert.All(storageRequests.MetricPoints, p => Assert.Matches("^code=(200|201|202|204|404|409|412|503),operation=(batch|create_table|delete|get|insert|merge|query|upsert)$", Tags(p)));
-        Assert.Equal(busyTries / 3 * 2, metrics["serverlesspush_storage_retries_total"].MetricPoints.Sum(p => p.GetSumLong()));
-        Assert.Equal(busyTries, metrics["serverlesspush_storage_throttles_total"].MetricPoints.Sum(p => p.GetSumLong()));
+        Assert.Equal(2, metrics["serverlesspush_storage_retries_total"].MetricPoints.Sum(p => p.GetSumLong()));
+        Assert.Equal(3, metrics["serverlesspush_storage_throttles_total"].MetricPoints.Sum(p => p.GetSumLong()));
         Assert.Equal(gateway.StorageRequests.Count, metrics["serverlesspush_storage_request_duration_seconds"].MetricPoints.Sum(p => p.GetHistogramCount()));
 
         // The sweep, and the scrape view as the last scrape held it (also what the self-metrics say).
@@ -175,7 +176,7 @@ public sealed class GatewayTelemetryTests(AzuriteFixture azurite, ITestOutputHel
         Assert.Equal(1, Total(metrics["serverlesspush_sweep_deleted_total"]));
         var sampleLines = lastScrape.Split('\n').Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
         Assert.Equal(sampleLines.Count, metrics["serverlesspush_scrape_view_series"].MetricPoints.Single().GetGaugeLastValueLong());
-        Assert.Contains("serverlesspush_groups 1", sampleLines); // job a; ttl swept, f never stored
+        Assert.Contains("serverlesspush_groups 1", sampleLines); // job a; ttl swept
         Assert.Equal(1, metrics["serverlesspush_scrape_view_groups"].MetricPoints.Single().GetGaugeLastValueLong());
         Assert.Contains(sampleLines, l => l.StartsWith("serverlesspush_build_info{dotnetversion=", StringComparison.Ordinal) && l.EndsWith("} 1", StringComparison.Ordinal));
         // Every instrument was checked above, and there are no others.
@@ -195,7 +196,7 @@ public sealed class GatewayTelemetryTests(AzuriteFixture azurite, ITestOutputHel
         var children = spans.Where(s => s.ParentSpanId == push.SpanId).ToList();
         Assert.NotEmpty(children);
         Assert.All(children, c => Assert.StartsWith("storage ", c.DisplayName, StringComparison.Ordinal));
-        Assert.Contains(spans, s => s.DisplayName == "PUT push" && s.Status == ActivityStatusCode.Error);
+        Assert.Contains(spans, s => s.DisplayName == "GET ready" && s.Status == ActivityStatusCode.Error);
 
         // Logs: one line per rejected request (the 404 at debug), one for the storage fault; no key, no stack trace.
         var lines = logs.Messages.Where(m => m.Category == typeof(ServerlessPush.Http.RequestDeadlineGuard).FullName && m.Level >= LogLevel.Information).ToList();
@@ -210,7 +211,7 @@ public sealed class GatewayTelemetryTests(AzuriteFixture azurite, ITestOutputHel
             "Rejected PUT push group {job=\"big\"}: 413 limits: ",
             "Rejected PUT push group {job=\"a\"}: 401 access: Unauthorized: a valid key is required",
             "Rejected PUT push group {job=\"a\"}: 401 access: Unauthorized: a valid key is required",
-            "PUT push group {job=\"f\"}: 503 after storage fault (503) in ",
+            "GET ready group -: 503 after storage fault (503) in ",
         ];
         Assert.Equal(expected.Length, lines.Count);
         Assert.All(expected.Zip(lines), pair => Assert.StartsWith(pair.First, pair.Second.Text, StringComparison.Ordinal));
