@@ -54,6 +54,18 @@ param deployerPrincipalId string = ''
 @description('Purge protection on the Key Vault. Off: `azd down --purge` removes the vault and its name can be reused at once. On: cannot be turned off, and the name stays taken until the 90-day retention ends.')
 param keyVaultPurgeProtection bool = false
 
+@description('Alert rules on the rate of 5xx answers and on latency (and on the availability test, when it is on).')
+param enableAlerts bool = false
+
+@description('E-mail address the alerts notify; empty: no action group (alerts show in the portal only).')
+param alertEmail string = ''
+
+@description('A standard availability test on /-/ready (every 5 minutes from 3 locations).')
+param enableAvailabilityTest bool = false
+
+@description('Table service logs and transaction metrics of the storage account to the Log Analytics workspace (billed per GB).')
+param enableStorageDiagnostics bool = false
+
 var resourceToken = toLower(uniqueString(resourceGroup().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -159,6 +171,22 @@ module functionApp 'modules/functionapp.bicep' = {
     expirySchedule: expirySchedule
     keyVaultUri: keyVault.outputs.vaultUri
     accessKeySecretNames: accessKeySecretNames
+  }
+}
+
+module operations 'modules/operations.bicep' = {
+  name: 'operations'
+  params: {
+    location: location
+    tags: tags
+    logAnalyticsName: monitoring.outputs.logAnalyticsName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    appHostName: functionApp.outputs.defaultHostName
+    storageAccountName: storage.outputs.name
+    enableAlerts: enableAlerts
+    enableAvailabilityTest: enableAvailabilityTest
+    enableStorageDiagnostics: enableStorageDiagnostics
+    alertEmail: alertEmail
   }
 }
 

@@ -23,3 +23,12 @@ param expirySchedule = readEnvironmentVariable('PUSHGW_EXPIRY_SCHEDULE', '0 */5 
 param deployerPrincipalId = readEnvironmentVariable('AZURE_PRINCIPAL_ID', '')
 
 param keyVaultPurgeProtection = readEnvironmentVariable('PUSHGW_KEY_VAULT_PURGE_PROTECTION', 'false') == 'true'
+
+// Monitoring (docs/operations.md): each part off unless set to 'true'.
+param enableAlerts = readEnvironmentVariable('PUSHGW_ALERTS', 'false') == 'true'
+
+param alertEmail = readEnvironmentVariable('PUSHGW_ALERT_EMAIL', '')
+
+param enableAvailabilityTest = readEnvironmentVariable('PUSHGW_AVAILABILITY_TEST', 'false') == 'true'
+
+param enableStorageDiagnostics = readEnvironmentVariable('PUSHGW_STORAGE_DIAGNOSTICS', 'false') == 'true'

@@ -4,6 +4,9 @@ using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using ServerlessPush.Core.Telemetry;
 
 namespace ServerlessPush.Functions;
 
@@ -23,7 +26,10 @@ public static class FunctionsTelemetry
 
     public static IServiceCollection AddFunctionsTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
-        var telemetry = services.AddOpenTelemetry().UseFunctionsWorkerDefaults();
+        // The gateway's own meter and spans (GatewayTelemetry), beside the worker's.
+        var telemetry = services.AddOpenTelemetry().UseFunctionsWorkerDefaults()
+            .WithMetrics(metrics => metrics.AddMeter(GatewayTelemetry.Name))
+            .WithTracing(tracing => tracing.AddSource(GatewayTelemetry.Name));
         var connectionString = configuration[ConnectionStringSetting];
         if (string.IsNullOrWhiteSpace(connectionString))
         {

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
+using ServerlessPush.Core;
 
 namespace ServerlessPush.Http;
 
@@ -153,15 +154,14 @@ public sealed class AccessControl
         return false;
     }
 
-    public static Task WriteFailureAsync(HttpResponse response, int status, AccessRight right)
-    {
-        if (status == StatusCodes.Status401Unauthorized)
-        {
-            response.Headers.WWWAuthenticate = $"Basic realm=\"{Realm}\", Bearer realm=\"{Realm}\"";
-            return Responses.ErrorAsync(response, status, "Unauthorized: a valid key is required (Authorization: Basic or Bearer, or x-functions-key)");
-        }
-        return Responses.ErrorAsync(response, status, $"Forbidden: this key does not have the {right.ToString().ToLowerInvariant()} right");
-    }
+    public static Task WriteFailureAsync(HttpResponse response, int status, AccessRight right) =>
+        Responses.RejectAsync(response.HttpContext, Failure(status, right));
+
+    /// <summary>The 401 (with <c>WWW-Authenticate</c>) or 403 for a request without <paramref name="right"/>.</summary>
+    public static Rejection Failure(int status, AccessRight right) => status == StatusCodes.Status401Unauthorized
+        ? new(status, "Unauthorized: a valid key is required (Authorization: Basic or Bearer, or x-functions-key)", RejectionReason.Access,
+            new(Microsoft.Net.Http.Headers.HeaderNames.WWWAuthenticate, $"Basic realm=\"{Realm}\", Bearer realm=\"{Realm}\""))
+        : new(status, $"Forbidden: this key does not have the {right.ToString().ToLowerInvariant()} right", RejectionReason.Access);
 
     /// <summary>The key a request carries, or null. Authorization wins over x-functions-key.</summary>
     internal static string? PresentedKey(HttpRequest request)

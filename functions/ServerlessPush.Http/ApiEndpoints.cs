@@ -3,10 +3,10 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ServerlessPush.Core;
 using ServerlessPush.Core.Api;
 using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Gateway;
-using ServerlessPush.Core.Storage;
 
 namespace ServerlessPush.Http;
 
@@ -34,43 +34,36 @@ public sealed class ApiEndpoints(ScrapeService scrape, PushService pushes, IOpti
                 return;
             }
         }
-        try
+        // A storage fault escapes to RequestDeadlineGuard, which answers 503.
+        switch (route)
         {
-            switch (route)
-            {
-                case var _ when HttpMethods.IsOptions(method):
-                    await Responses.EmptyAsync(response, StatusCodes.Status200OK).ConfigureAwait(false);
-                    return;
-                case "metrics" when HttpMethods.IsGet(method):
-                    await MetricsAsync(context).ConfigureAwait(false);
-                    return;
-                case "status" when HttpMethods.IsGet(method):
-                    await StatusAsync(context).ConfigureAwait(false);
-                    return;
-                case "admin/wipe" when HttpMethods.IsPut(method):
-                    await WipeAsync(context).ConfigureAwait(false);
-                    return;
-                case "groups" when HttpMethods.IsDelete(method):
-                    await DeleteJobAsync(context).ConfigureAwait(false);
-                    return;
-                case "groups":
-                    await Responses.MethodNotAllowedAsync(response, "DELETE, OPTIONS").ConfigureAwait(false);
-                    return;
-                case "metrics" or "status":
-                    await Responses.MethodNotAllowedAsync(response, "GET, OPTIONS").ConfigureAwait(false);
-                    return;
-                case "admin/wipe":
-                    await Responses.MethodNotAllowedAsync(response, "OPTIONS, PUT").ConfigureAwait(false);
-                    return;
-                default:
-                    await Responses.NotFoundAsync(response).ConfigureAwait(false);
-                    return;
-            }
-        }
-        catch (StorageUnavailableException e)
-        {
-            logger.LogWarning(e, "Storage unavailable during {Method} /api/v1/{Route}", method, route);
-            await Responses.UnavailableAsync(response, e.Message).ConfigureAwait(false);
+            case var _ when HttpMethods.IsOptions(method):
+                await Responses.EmptyAsync(response, StatusCodes.Status200OK).ConfigureAwait(false);
+                return;
+            case "metrics" when HttpMethods.IsGet(method):
+                await MetricsAsync(context).ConfigureAwait(false);
+                return;
+            case "status" when HttpMethods.IsGet(method):
+                await StatusAsync(context).ConfigureAwait(false);
+                return;
+            case "admin/wipe" when HttpMethods.IsPut(method):
+                await WipeAsync(context).ConfigureAwait(false);
+                return;
+            case "groups" when HttpMethods.IsDelete(method):
+                await DeleteJobAsync(context).ConfigureAwait(false);
+                return;
+            case "groups":
+                await Responses.MethodNotAllowedAsync(response, "DELETE, OPTIONS").ConfigureAwait(false);
+                return;
+            case "metrics" or "status":
+                await Responses.MethodNotAllowedAsync(response, "GET, OPTIONS").ConfigureAwait(false);
+                return;
+            case "admin/wipe":
+                await Responses.MethodNotAllowedAsync(response, "OPTIONS, PUT").ConfigureAwait(false);
+                return;
+            default:
+                await Responses.NotFoundAsync(response).ConfigureAwait(false);
+                return;
         }
     }
 
@@ -124,7 +117,7 @@ public sealed class ApiEndpoints(ScrapeService scrape, PushService pushes, IOpti
         var job = context.Request.Query["job"].ToString();
         if (string.IsNullOrEmpty(job))
         {
-            await Responses.ErrorAsync(context.Response, StatusCodes.Status400BadRequest, "query parameter job is required", context.RequestAborted).ConfigureAwait(false);
+            await Responses.RejectAsync(context, Rejection.BadRequest("query parameter job is required", RejectionReason.Parse), context.RequestAborted).ConfigureAwait(false);
             return;
         }
         RequestDeadline.Of(context)?.Restart(options.Value.EffectiveBulkDeadline);

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using ServerlessPush.Core;
 
 namespace ServerlessPush.Http;
 
@@ -49,7 +50,7 @@ public static class CrossSiteRequests
         {
             return true;
         }
-        await Responses.ErrorAsync(context.Response, StatusCodes.Status403Forbidden, reason).ConfigureAwait(false);
+        await Responses.RejectAsync(context, new(StatusCodes.Status403Forbidden, reason, RejectionReason.Access)).ConfigureAwait(false);
         return false;
     }
 

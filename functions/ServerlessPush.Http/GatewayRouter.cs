@@ -40,6 +40,7 @@ public sealed class GatewayRouter(PushEndpoint push, ScrapeEndpoint scrape, ApiE
             return MethodNotServedAsync(context, route);
         }
         var rest = route.Match == PathMatch.Prefix ? path[route.Path.Length..] : string.Empty;
+        RequestTelemetry.Of(context)?.Handler = HandlerName(route.Endpoint, context.Request.Method, path);
         return route.Endpoint switch
         {
             GatewayEndpoint.WebPage => webPage.PageAsync(context),
@@ -53,6 +54,25 @@ public sealed class GatewayRouter(PushEndpoint push, ScrapeEndpoint scrape, ApiE
             _ => throw new InvalidOperationException($"No handler for {route.Endpoint}"),
         };
     }
+
+    /// <summary>The <c>handler</c> label: the reference's names where it has the endpoint, one fixed name per route.</summary>
+    internal static string HandlerName(GatewayEndpoint endpoint, string method, string path) => endpoint switch
+    {
+        GatewayEndpoint.Push => HttpMethods.IsDelete(method) ? "delete" : "push",
+        GatewayEndpoint.Scrape => "metrics",
+        GatewayEndpoint.Api => path switch
+        {
+            "/api/v1/metrics" => "api/v1/metrics",
+            "/api/v1/status" => "api/v1/status",
+            "/api/v1/admin/wipe" => "api/v1/admin/wipe",
+            "/api/v1/groups" => "api/v1/groups",
+            _ => "api/v1",
+        },
+        GatewayEndpoint.Healthy => "healthy",
+        GatewayEndpoint.Ready => "ready",
+        GatewayEndpoint.WebPageStatic => "static",
+        _ => "index",
+    };
 
     /// <summary>As Go's router: OPTIONS lists the methods, any other method is a 405.</summary>
     private static Task MethodNotServedAsync(HttpContext context, GatewayRoute route)

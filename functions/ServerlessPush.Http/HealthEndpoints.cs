@@ -10,15 +10,8 @@ public sealed class HealthEndpoints(IGroupStore store)
 
     public async Task ReadyAsync(HttpContext context)
     {
-        try
-        {
-            await store.CheckAvailableAsync(context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (StorageUnavailableException e)
-        {
-            await Responses.UnavailableAsync(context.Response, e.Message).ConfigureAwait(false);
-            return;
-        }
+        // A storage fault escapes to RequestDeadlineGuard, which answers 503.
+        await store.CheckAvailableAsync(context.RequestAborted).ConfigureAwait(false);
         await WriteOkAsync(context.Response).ConfigureAwait(false);
     }
 

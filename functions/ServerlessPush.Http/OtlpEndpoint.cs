@@ -1,9 +1,9 @@
 using System.Net.Http.Headers;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Proto.Collector.Metrics.V1;
+using ServerlessPush.Core;
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Otlp;
 using ServerlessPush.Core.Storage;
@@ -15,7 +15,7 @@ namespace ServerlessPush.Http;
 /// one push per resource through <see cref="PushService"/>, with the push's right, limits, TTL header
 /// and checks. Every group is translated and checked before any is written, so bad input stores nothing.
 /// </summary>
-public sealed class OtlpEndpoint(PushService pushes, IOptions<GatewayOptions> options, AccessControl access, ILogger<OtlpEndpoint> logger)
+public sealed class OtlpEndpoint(PushService pushes, IOptions<GatewayOptions> options, AccessControl access)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -30,9 +30,9 @@ public sealed class OtlpEndpoint(PushService pushes, IOptions<GatewayOptions> op
         }
         if (encoding is null)
         {
-            await OtlpResponses.ErrorAsync(response, StatusCodes.Status415UnsupportedMediaType, OtlpEncoding.Protobuf,
+            await OtlpResponses.RejectAsync(context, OtlpEncoding.Protobuf, new Rejection(StatusCodes.Status415UnsupportedMediaType,
                 $"unsupported Content-Type \"{request.ContentType}\": OTLP/HTTP sends {OtlpResponses.ProtobufMediaType} or {OtlpResponses.JsonMediaType}",
-                cancellationToken).ConfigureAwait(false);
+                RejectionReason.Parse), cancellationToken).ConfigureAwait(false);
             return;
         }
         var answerAs = encoding.Value;
@@ -41,18 +41,17 @@ public sealed class OtlpEndpoint(PushService pushes, IOptions<GatewayOptions> op
         {
             var body = await RequestBody.ReadAsync(request, gateway, RequestDeadline.ClientAbortedOf(context)).ConfigureAwait(false);
             cancellationToken = RequestDeadline.Of(context)?.Restart() ?? cancellationToken;
-            if (body.Error is not null || body.TrailingError is not null)
+            if ((body.Rejection ?? (body.TrailingError is null ? null : Rejection.BadRequest("request body does not decode: " + body.TrailingError, RejectionReason.Parse))) is { } bodyRejection)
             {
-                await OtlpResponses.ErrorAsync(response, body.Error is null ? StatusCodes.Status400BadRequest : body.Status, answerAs,
-                    body.Error ?? "request body does not decode: " + body.TrailingError, cancellationToken).ConfigureAwait(false);
+                await OtlpResponses.RejectAsync(context, answerAs, bodyRejection, cancellationToken).ConfigureAwait(false);
                 return;
             }
 
-            var (ttl, ttlError) = PushTtl.Parse(request.Headers[PushTtl.HeaderName].ToString(), gateway.MaxGroupTtl);
+            var (ttl, ttlRejection) = PushTtl.Parse(request.Headers[PushTtl.HeaderName].ToString(), gateway.MaxGroupTtl);
             var (mode, modeError) = ModeOf(request.Headers[OtlpTranslator.ModeHeader].ToString(), gateway.Otlp);
-            if ((ttlError ?? modeError) is { } headerError)
+            if ((ttlRejection ?? (modeError is null ? null : Rejection.BadRequest(modeError, RejectionReason.Parse))) is { } headerRejection)
             {
-                await OtlpResponses.ErrorAsync(response, StatusCodes.Status400BadRequest, answerAs, headerError, cancellationToken).ConfigureAwait(false);
+                await OtlpResponses.RejectAsync(context, answerAs, headerRejection, cancellationToken).ConfigureAwait(false);
                 return;
             }
 
@@ -66,22 +65,22 @@ public sealed class OtlpEndpoint(PushService pushes, IOptions<GatewayOptions> op
             }
             catch (OtlpRequestException e)
             {
-                await OtlpResponses.ErrorAsync(response, StatusCodes.Status400BadRequest, answerAs, e.Message, cancellationToken).ConfigureAwait(false);
+                await OtlpResponses.RejectAsync(context, answerAs, Rejection.BadRequest(e.Message, RejectionReason.Parse), cancellationToken).ConfigureAwait(false);
                 return;
             }
 
             foreach (var group in translation.Groups)
             {
-                var (status, error) = Check(group, gateway.Limits);
-                if (error is not null)
+                if (Check(group, gateway.Limits) is { } limitRejection)
                 {
-                    await OtlpResponses.ErrorAsync(response, status, answerAs, $"group {group.Key}: {error}", cancellationToken).ConfigureAwait(false);
+                    await OtlpResponses.RejectAsync(context, answerAs, limitRejection with { Message = $"group {group.Key}: {limitRejection.Message}" }, cancellationToken).ConfigureAwait(false);
                     return;
                 }
             }
 
             var rejected = translation.RejectedPoints;
             var reason = translation.RejectionReason;
+            Rejection? firstRejection = null;
             var stored = 0;
             foreach (var group in translation.Groups)
             {
@@ -92,20 +91,21 @@ public sealed class OtlpEndpoint(PushService pushes, IOptions<GatewayOptions> op
                     continue;
                 }
                 rejected += group.Points;
-                reason ??= $"group {group.Key}: {outcome.Error}";
+                reason ??= $"group {group.Key}: {outcome.Rejection!.Message}";
+                firstRejection ??= outcome.Rejection;
             }
             if (stored == 0 && reason is not null)
             {
                 // Nothing was stored: the data is bad as a whole, and a retry would be refused again.
-                await OtlpResponses.ErrorAsync(response, StatusCodes.Status400BadRequest, answerAs, reason, cancellationToken).ConfigureAwait(false);
+                await OtlpResponses.RejectAsync(context, answerAs, Rejection.BadRequest(reason, firstRejection?.Reason ?? RejectionReason.Consistency), cancellationToken).ConfigureAwait(false);
                 return;
             }
             await OtlpResponses.SuccessAsync(response, answerAs, rejected, reason, cancellationToken).ConfigureAwait(false);
         }
         catch (StorageUnavailableException e)
         {
-            logger.LogWarning(e, "Storage unavailable during OTLP export {Path}", request.Path);
-            await OtlpResponses.UnavailableAsync(response, answerAs, e.Message).ConfigureAwait(false);
+            // Answered here rather than by RequestDeadlineGuard: OTLP/HTTP wants a Status body in the request's encoding.
+            await OtlpResponses.RejectAsync(context, answerAs, Responses.Unavailable(e.Message), CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -145,18 +145,8 @@ public sealed class OtlpEndpoint(PushService pushes, IOptions<GatewayOptions> op
     }
 
     /// <summary>The push's own limits, as a push to the group's path would be checked.</summary>
-    private static (int Status, string? Error) Check(OtlpGroup group, PushLimits limits)
-    {
-        if (PushLimitChecker.CheckGroupingKey(group.Key, limits) is { } keyError)
-        {
-            return (StatusCodes.Status400BadRequest, keyError);
-        }
-        if (PushLimitChecker.CheckFamilies(group.Families, limits) is { } familiesError)
-        {
-            return (StatusCodes.Status400BadRequest, familiesError);
-        }
-        return PushLimitChecker.CheckFamilyCount(group.Families, limits) is { } countError
-            ? (StatusCodes.Status413PayloadTooLarge, countError)
-            : (StatusCodes.Status200OK, null);
-    }
+    private static Rejection? Check(OtlpGroup group, PushLimits limits) =>
+        PushLimitChecker.CheckGroupingKey(group.Key, limits)
+        ?? PushLimitChecker.CheckFamilies(group.Families, limits)
+        ?? PushLimitChecker.CheckFamilyCount(group.Families, limits);
 }

@@ -3,6 +3,7 @@ using Code = Google.Rpc.Code;
 using Status = Google.Rpc.Status;
 using Microsoft.AspNetCore.Http;
 using OpenTelemetry.Proto.Collector.Metrics.V1;
+using ServerlessPush.Core;
 using ServerlessPush.Core.Otlp;
 
 namespace ServerlessPush.Http;
@@ -34,28 +35,37 @@ public static class OtlpResponses
         return WriteAsync(response, StatusCodes.Status200OK, encoding, answer, cancellationToken);
     }
 
-    public static Task ErrorAsync(HttpResponse response, int status, OtlpEncoding encoding, string message, CancellationToken cancellationToken)
+    /// <summary>
+    /// A <see cref="Rejection"/> as OTLP/HTTP answers it: its status with a <c>google.rpc.Status</c> body in
+    /// the request's encoding, Retry-After for a 503, nothing for a client that went away. Noted on the
+    /// request's <see cref="RequestTelemetry"/> like every other rejection, so it is logged and counted once.
+    /// </summary>
+    public static Task RejectAsync(HttpContext context, OtlpEncoding encoding, Rejection rejection, CancellationToken cancellationToken)
     {
-        var code = status switch
+        if (RequestTelemetry.Of(context) is { } telemetry)
+        {
+            telemetry.Rejection = rejection;
+        }
+        var response = context.Response;
+        if (rejection.Reason == RejectionReason.Unavailable)
+        {
+            if (RequestDeadline.ClientGone(context))
+            {
+                return Task.CompletedTask;
+            }
+            response.Headers.RetryAfter = "5";
+        }
+        var code = rejection.Status switch
         {
             StatusCodes.Status400BadRequest => Code.InvalidArgument,
+            StatusCodes.Status401Unauthorized => Code.Unauthenticated,
+            StatusCodes.Status403Forbidden => Code.PermissionDenied,
             StatusCodes.Status413PayloadTooLarge => Code.ResourceExhausted,
             StatusCodes.Status415UnsupportedMediaType => Code.InvalidArgument,
             StatusCodes.Status503ServiceUnavailable => Code.Unavailable,
             _ => Code.Unknown,
         };
-        return WriteAsync(response, status, encoding, new Status { Code = (int)code, Message = message }, cancellationToken);
-    }
-
-    /// <summary>Storage is down, throttling or too slow: 503 with Retry-After, never a false success; nothing for a client that went away.</summary>
-    public static Task UnavailableAsync(HttpResponse response, OtlpEncoding encoding, string message)
-    {
-        if (RequestDeadline.ClientGone(response.HttpContext))
-        {
-            return Task.CompletedTask;
-        }
-        response.Headers.RetryAfter = "5";
-        return ErrorAsync(response, StatusCodes.Status503ServiceUnavailable, encoding, message, CancellationToken.None);
+        return WriteAsync(response, rejection.Status, encoding, new Status { Code = (int)code, Message = rejection.Message }, cancellationToken);
     }
 
     private static Task WriteAsync(HttpResponse response, int status, OtlpEncoding encoding, IMessage message, CancellationToken cancellationToken)

@@ -1,17 +1,17 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ServerlessPush.Core;
 using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Metrics;
-using ServerlessPush.Core.Storage;
+using ServerlessPush.Core.Telemetry;
 
 namespace ServerlessPush.Http;
 
 /// <summary><c>PUT</c>/<c>POST</c>/<c>DELETE /metrics/job/&lt;job&gt;{/&lt;label&gt;/&lt;value&gt;}</c>.</summary>
-public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> options, AccessControl access, ILogger<PushEndpoint> logger)
+public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> options, AccessControl access)
 {
     public const string AllowedMethods = "DELETE, OPTIONS, POST, PUT";
 
@@ -19,7 +19,6 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
     {
         var request = context.Request;
         var response = context.Response;
-        var cancellationToken = context.RequestAborted;
 
         var match = PushPath.Match(RequestPath.Decoded(context));
         switch (match.Kind)
@@ -46,92 +45,87 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
             await Responses.MethodNotAllowedAsync(response, AllowedMethods).ConfigureAwait(false);
             return;
         }
+        // Parsed now so that every answer's log line names the group; a bad path is answered after the body is read, as in the reference.
+        var parsed = GroupingPathParser.Parse(match.JobSegment, match.JobIsBase64, match.Labels, options.Value.EnableUtf8Names);
+        RequestTelemetry.Of(context)?.Group = parsed.Key;
         // Before the body is read: a caller without the right costs no more than its headers.
         if (!await CrossSiteRequests.AllowAsync(context).ConfigureAwait(false)
             || !await access.AuthorizeAsync(context, AccessRight.Push).ConfigureAwait(false))
         {
             return;
         }
-        var limits = options.Value.Limits;
+        // A storage fault escapes to RequestDeadlineGuard, which answers 503 for every endpoint alike.
+        var rejection = await PushOrDeleteAsync(context, parsed, mode).ConfigureAwait(false);
+        if (rejection is not null)
+        {
+            await Responses.RejectAsync(context, rejection, context.RequestAborted).ConfigureAwait(false);
+        }
+    }
 
+    /// <summary>Checks, stores and answers success; returns the rejection instead when a check fails.</summary>
+    private async Task<Rejection?> PushOrDeleteAsync(HttpContext context, GroupingParseResult parsed, PushMode? mode)
+    {
+        var request = context.Request;
+        var limits = options.Value.Limits;
+        // As in the reference, the body is decoded before the path is looked at. The upload is not
+        // storage work: the deadline starts once the body is in.
+        var body = await RequestBody.ReadAsync(request, options.Value, RequestDeadline.ClientAbortedOf(context)).ConfigureAwait(false);
+        var cancellationToken = RequestDeadline.Of(context)?.Restart() ?? context.RequestAborted;
+        if (body.Rejection is not null)
+        {
+            return body.Rejection;
+        }
+        var tags = new KeyValuePair<string, object?>("method", request.Method.ToLowerInvariant());
+        if (mode is not null)
+        {
+            GatewayTelemetry.PushSize.Record(body.Body!.LongLength, tags);
+        }
+        if (parsed.Rejection is not null)
+        {
+            return parsed.Rejection;
+        }
+        var key = parsed.Key!;
+        if (PushLimitChecker.CheckGroupingKey(key, limits) is { } keyRejection)
+        {
+            return keyRejection;
+        }
+
+        if (mode is null)
+        {
+            await pushes.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+            await Responses.EmptyAsync(context.Response, StatusCodes.Status202Accepted).ConfigureAwait(false);
+            return null;
+        }
+
+        var (ttl, ttlRejection) = PushTtl.Parse(request.Headers[PushTtl.HeaderName].ToString(), options.Value.MaxGroupTtl);
+        if (ttlRejection is not null)
+        {
+            return ttlRejection;
+        }
+
+        List<MetricFamily> families;
         try
         {
-            // As in the reference, the body is decoded before the path is looked at. The upload is not
-            // storage work: the deadline starts once the body is in.
-            var body = await RequestBody.ReadAsync(request, options.Value, RequestDeadline.ClientAbortedOf(context)).ConfigureAwait(false);
-            cancellationToken = RequestDeadline.Of(context)?.Restart() ?? cancellationToken;
-            if (body.Error is not null)
-            {
-                await Responses.ErrorAsync(response, body.Status, body.Error, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            var parsed = GroupingPathParser.Parse(match.JobSegment, match.JobIsBase64, match.Labels, options.Value.EnableUtf8Names);
-            if (!parsed.Success)
-            {
-                await Responses.ErrorAsync(response, StatusCodes.Status400BadRequest, parsed.Error!, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            var key = parsed.Key!;
-            var keyError = PushLimitChecker.CheckGroupingKey(key, limits);
-            if (keyError is not null)
-            {
-                await Responses.ErrorAsync(response, StatusCodes.Status400BadRequest, keyError, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-
-            if (mode is null)
-            {
-                await pushes.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
-                await Responses.EmptyAsync(response, StatusCodes.Status202Accepted).ConfigureAwait(false);
-                return;
-            }
-
-            var (ttl, ttlError) = PushTtl.Parse(request.Headers[PushTtl.HeaderName].ToString(), options.Value.MaxGroupTtl);
-            if (ttlError is not null)
-            {
-                await Responses.ErrorAsync(response, StatusCodes.Status400BadRequest, ttlError, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-
-            List<MetricFamily> families;
-            try
-            {
-                families = Parse(IsProtobuf(request.ContentType), body.Body!, body.TrailingError, limits.ParserSeriesLimit, options.Value.EnableUtf8Names);
-            }
-            catch (ExpositionFormatException e)
-            {
-                var status = e.LimitExceeded ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
-                await Responses.ErrorAsync(response, status, e.Message, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            var limitError = PushLimitChecker.CheckFamilies(families, limits, options.Value.EnableUtf8Names);
-            if (limitError is not null)
-            {
-                await Responses.ErrorAsync(response, StatusCodes.Status400BadRequest, limitError, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            var familyCountError = PushLimitChecker.CheckFamilyCount(families, limits);
-            if (familyCountError is not null)
-            {
-                await Responses.ErrorAsync(response, StatusCodes.Status413PayloadTooLarge, familyCountError, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-
-            var outcome = await pushes.PushAsync(key, families, mode.Value, ttl, cancellationToken).ConfigureAwait(false);
-            if (outcome.Accepted)
-            {
-                await Responses.EmptyAsync(response, StatusCodes.Status200OK).ConfigureAwait(false);
-            }
-            else
-            {
-                await Responses.ErrorAsync(response, StatusCodes.Status400BadRequest, outcome.Error!, cancellationToken).ConfigureAwait(false);
-            }
+            families = Parse(IsProtobuf(request.ContentType), body.Body!, body.TrailingError, limits.ParserSeriesLimit, options.Value.EnableUtf8Names);
         }
-        catch (StorageUnavailableException e)
+        catch (ExpositionFormatException e)
         {
-            logger.LogWarning(e, "Storage unavailable during {Method} {Path}", request.Method, request.Path);
-            await Responses.UnavailableAsync(response, e.Message).ConfigureAwait(false);
+            return e.LimitExceeded ? Rejection.TooLarge(e.Message) : Rejection.BadRequest(e.Message, RejectionReason.Parse);
         }
+        if ((PushLimitChecker.CheckFamilies(families, limits, options.Value.EnableUtf8Names) ?? PushLimitChecker.CheckFamilyCount(families, limits)) is { } limitRejection)
+        {
+            return limitRejection;
+        }
+
+        var outcome = await pushes.PushAsync(key, families, mode.Value, ttl, cancellationToken).ConfigureAwait(false);
+        if (!outcome.Accepted)
+        {
+            return outcome.Rejection;
+        }
+        GatewayTelemetry.PushFamilies.Record(families.Count, tags);
+        GatewayTelemetry.PushSeries.Record(families.Sum(f => (long)f.Metric.Count), tags);
+        await Responses.EmptyAsync(context.Response, StatusCodes.Status200OK).ConfigureAwait(false);
+        return null;
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Http;
+using ServerlessPush.Core;
 using ServerlessPush.Core.Gateway;
 
 namespace ServerlessPush.Http;
@@ -18,27 +19,27 @@ public static class RequestBody
         var encoding = request.Headers.ContentEncoding.ToString().Trim().ToLowerInvariant();
         if (encoding is not ("" or "identity" or "gzip" or "snappy"))
         {
-            return BodyReadResult.Fail(StatusCodes.Status400BadRequest,
-                $"unsupported Content-Encoding \"{request.Headers.ContentEncoding}\": gzip, snappy and identity are read");
+            return BodyReadResult.Fail(Rejection.BadRequest(
+                $"unsupported Content-Encoding \"{request.Headers.ContentEncoding}\": gzip, snappy and identity are read", RejectionReason.Parse));
         }
         if (request.ContentLength > options.MaxBodyBytes)
         {
-            return BodyReadResult.Fail(StatusCodes.Status413PayloadTooLarge, $"request body larger than {options.MaxBodyBytes} bytes");
+            return BodyReadResult.Fail(Rejection.TooLarge($"request body larger than {options.MaxBodyBytes} bytes"));
         }
         var raw = await ReadLimitedAsync(request.Body, options.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
         if (raw is null)
         {
-            return BodyReadResult.Fail(StatusCodes.Status413PayloadTooLarge, $"request body larger than {options.MaxBodyBytes} bytes");
+            return BodyReadResult.Fail(Rejection.TooLarge($"request body larger than {options.MaxBodyBytes} bytes"));
         }
         if (encoding == "snappy")
         {
             var snappy = SnappyBody.Decode(raw, options.MaxDecompressedBytes);
             if (snappy.TooLarge)
             {
-                return BodyReadResult.Fail(StatusCodes.Status413PayloadTooLarge, $"decompressed request body larger than {options.MaxDecompressedBytes} bytes");
+                return BodyReadResult.Fail(Rejection.TooLarge($"decompressed request body larger than {options.MaxDecompressedBytes} bytes"));
             }
             return snappy.Error is not null
-                ? BodyReadResult.Fail(StatusCodes.Status400BadRequest, snappy.Error)
+                ? BodyReadResult.Fail(Rejection.BadRequest(snappy.Error, RejectionReason.Parse))
                 : BodyReadResult.Ok(snappy.Data!);
         }
         if (encoding != "gzip")
@@ -48,10 +49,10 @@ public static class RequestBody
         var gzip = GzipBody.Decode(raw, options.MaxDecompressedBytes);
         if (gzip.TooLarge)
         {
-            return BodyReadResult.Fail(StatusCodes.Status413PayloadTooLarge, $"decompressed request body larger than {options.MaxDecompressedBytes} bytes");
+            return BodyReadResult.Fail(Rejection.TooLarge($"decompressed request body larger than {options.MaxDecompressedBytes} bytes"));
         }
         return gzip.HeaderError is not null
-            ? BodyReadResult.Fail(StatusCodes.Status400BadRequest, gzip.HeaderError)
+            ? BodyReadResult.Fail(Rejection.BadRequest(gzip.HeaderError, RejectionReason.Parse))
             : BodyReadResult.Ok(gzip.Data!) with { TrailingError = gzip.TrailingError };
     }
 
@@ -81,8 +82,8 @@ public static class RequestBody
 }
 
 /// <param name="TrailingError">A read error after <paramref name="Body"/> (a broken gzip stream), for the parser to report or not.</param>
-public readonly record struct BodyReadResult(byte[]? Body, int Status, string? Error, string? TrailingError = null)
+public readonly record struct BodyReadResult(byte[]? Body, Rejection? Rejection, string? TrailingError = null)
 {
-    public static BodyReadResult Ok(byte[] body) => new(body, StatusCodes.Status200OK, null);
-    public static BodyReadResult Fail(int status, string error) => new(null, status, error);
+    public static BodyReadResult Ok(byte[] body) => new(body, null);
+    public static BodyReadResult Fail(Rejection rejection) => new(null, rejection);
 }

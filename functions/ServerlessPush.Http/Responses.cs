@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
+using ServerlessPush.Core;
 
 namespace ServerlessPush.Http;
 
@@ -14,33 +15,52 @@ public static class Responses
         return Task.CompletedTask;
     }
 
-    /// <summary>Go's http.Error: text/plain, nosniff, message plus newline.</summary>
-    public static Task ErrorAsync(HttpResponse response, int status, string message, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The one place a <see cref="Rejection"/> becomes an answer: Go's <c>http.Error</c> (text/plain,
+    /// nosniff, message plus newline), its header, and Retry-After for a 503. It is noted on the
+    /// request's <see cref="RequestTelemetry"/>, where <see cref="RequestDeadlineGuard"/> logs and counts
+    /// it once the request ends. Nothing is written to a client that went away.
+    /// </summary>
+    public static Task RejectAsync(HttpContext context, Rejection rejection, CancellationToken cancellationToken = default)
     {
-        response.StatusCode = status;
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(rejection);
+        if (RequestTelemetry.Of(context) is { } telemetry)
+        {
+            telemetry.Rejection = rejection;
+        }
+        var response = context.Response;
+        if (rejection.Reason == RejectionReason.Unavailable)
+        {
+            if (RequestDeadline.ClientGone(context))
+            {
+                return Task.CompletedTask;
+            }
+            response.Headers.RetryAfter = "5";
+        }
+        if (rejection.Header is { } header)
+        {
+            response.Headers[header.Key] = header.Value;
+        }
+        response.StatusCode = rejection.Status;
         response.ContentType = "text/plain; charset=utf-8";
         response.Headers.XContentTypeOptions = "nosniff";
-        return response.WriteAsync(message + "\n", cancellationToken);
+        return response.WriteAsync(rejection.Message + "\n", cancellationToken);
     }
 
-    public static Task NotFoundAsync(HttpResponse response) => ErrorAsync(response, StatusCodes.Status404NotFound, "404 page not found");
+    public static Rejection NotFound { get; } = new(StatusCodes.Status404NotFound, "404 page not found", RejectionReason.NotFound);
 
-    public static Task MethodNotAllowedAsync(HttpResponse response, string allow)
-    {
-        response.Headers.Allow = allow;
-        return ErrorAsync(response, StatusCodes.Status405MethodNotAllowed, "Method Not Allowed");
-    }
+    public static Task NotFoundAsync(HttpResponse response) => RejectAsync(response.HttpContext, NotFound);
 
-    /// <summary>Storage is down, throttling or too slow: retry later, never a false success. Nothing is written to a client that went away.</summary>
-    public static Task UnavailableAsync(HttpResponse response, string message)
-    {
-        if (RequestDeadline.ClientGone(response.HttpContext))
-        {
-            return Task.CompletedTask;
-        }
-        response.Headers.RetryAfter = "5";
-        return ErrorAsync(response, StatusCodes.Status503ServiceUnavailable, message);
-    }
+    public static Rejection MethodNotAllowed(string allow) =>
+        new(StatusCodes.Status405MethodNotAllowed, "Method Not Allowed", RejectionReason.Method, new(Microsoft.Net.Http.Headers.HeaderNames.Allow, allow));
+
+    public static Task MethodNotAllowedAsync(HttpResponse response, string allow) => RejectAsync(response.HttpContext, MethodNotAllowed(allow));
+
+    /// <summary>Storage is down, throttling or too slow: retry later, never a false success.</summary>
+    public static Rejection Unavailable(string message) => new(StatusCodes.Status503ServiceUnavailable, message, RejectionReason.Unavailable);
+
+    public static Task UnavailableAsync(HttpResponse response, string message) => RejectAsync(response.HttpContext, Unavailable(message));
 
     /// <summary>
     /// Go's <c>http.Redirect</c> to a cleaned path: <c>Location</c> escaped (<see cref="RedirectLocation"/>),

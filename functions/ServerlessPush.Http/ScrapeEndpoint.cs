@@ -1,15 +1,14 @@
 using System.IO.Compression;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Gateway;
-using ServerlessPush.Core.Storage;
+using ServerlessPush.Core.Telemetry;
 
 namespace ServerlessPush.Http;
 
 /// <summary><c>GET /metrics</c>: text 0.0.4 or protobuf as the Accept header asks (OpenMetrics too when enabled), gzip when asked.</summary>
-public sealed class ScrapeEndpoint(ScrapeService scrape, IOptions<GatewayOptions> options, AccessControl access, ILogger<ScrapeEndpoint> logger)
+public sealed class ScrapeEndpoint(ScrapeService scrape, IOptions<GatewayOptions> options, AccessControl access)
 {
     /// <summary>A gzip member holding nothing: header, an empty final deflate block, CRC 0, size 0.</summary>
     private static readonly byte[] EmptyGzipMember = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 0xFF, 0x03, 0x00, 0, 0, 0, 0, 0, 0, 0, 0];
@@ -25,17 +24,8 @@ public sealed class ScrapeEndpoint(ScrapeService scrape, IOptions<GatewayOptions
         }
         var negotiated = ScrapeNegotiation.Negotiate(request.Headers.Accept.ToString(), request.Headers.AcceptEncoding.ToString(), options.Value.Scrape.OpenMetrics, options.Value.EnableUtf8Names);
 
-        IEnumerable<Core.Metrics.MetricFamily> families;
-        try
-        {
-            families = await scrape.CollectAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (StorageUnavailableException e)
-        {
-            logger.LogWarning(e, "Storage unavailable during scrape");
-            await Responses.UnavailableAsync(response, e.Message).ConfigureAwait(false);
-            return;
-        }
+        // A storage fault escapes to RequestDeadlineGuard, which answers 503.
+        IEnumerable<Core.Metrics.MetricFamily> families = await scrape.CollectAsync(cancellationToken).ConfigureAwait(false);
 
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = negotiated.ContentType;
@@ -53,9 +43,11 @@ public sealed class ScrapeEndpoint(ScrapeService scrape, IOptions<GatewayOptions
             // body declared gzip fails the scrape ("gzip: EOF" in Prometheus). Send an empty member.
             response.Headers.ContentEncoding = "gzip";
             await response.Body.WriteAsync(EmptyGzipMember, RequestDeadline.ClientAbortedOf(context)).ConfigureAwait(false);
+            GatewayTelemetry.ScrapeSize.Record(EmptyGzipMember.Length);
             return;
         }
-        var body = response.Body;
+        var counted = new CountingStream(response.Body);
+        Stream body = counted;
         GZipStream? gzip = null;
         if (negotiated.Gzip)
         {
@@ -74,6 +66,7 @@ public sealed class ScrapeEndpoint(ScrapeService scrape, IOptions<GatewayOptions
             {
                 await gzip.DisposeAsync().ConfigureAwait(false);
             }
+            GatewayTelemetry.ScrapeSize.Record(counted.Written);
         }
     }
 }

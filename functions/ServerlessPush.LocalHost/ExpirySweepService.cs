@@ -25,7 +25,8 @@ public sealed class ExpirySweepService(ExpirySweeper sweeper, IOptions<GatewayOp
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // The next run retries; a sweep is only garbage collection, expiry is exact at read time.
-                logger.LogWarning(e, "Expiry sweep failed");
+                logger.LogWarning("Expiry sweep failed: {Message}", e.Message);
+                logger.LogDebug(e, "Expiry sweep failed");
             }
         }
     }

@@ -11,6 +11,7 @@ public static class LocalGatewayHost
         builder.Services.AddServerlessPushGateway(builder.Configuration);
         builder.Services.AddHostedService<ExpirySweepService>();
         configure?.Invoke(builder);
+        builder.Services.AddLocalTelemetry(builder.Configuration);
 
         var app = builder.Build();
         // Every request goes through the reference's route table, as the Go router does.

@@ -36,6 +36,19 @@ public static class StorageFaults
     /// <summary>A <see cref="StorageUnavailableException"/> whose message says what happened, for the 503's body.</summary>
     public static StorageUnavailableException Unavailable(Exception exception) => exception as StorageUnavailableException ?? new(Describe(exception), exception);
 
+    /// <summary>The kind of fault, for the log line and metrics: the status storage answered, <c>timeout</c>, or <c>no response</c>.</summary>
+    public static string Kind(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        // The store wraps what the SDK threw; its own refusals (a write permit lost to contention) wrap nothing of storage.
+        var cause = exception is StorageUnavailableException { InnerException: { } inner } ? inner : exception;
+        if (Status(cause) is { } status)
+        {
+            return status.ToString(CultureInfo.InvariantCulture);
+        }
+        return Timeout(cause) ? "timeout" : IsFault(cause) ? "no response" : "refused";
+    }
+
     private static bool IsFault(Exception exception) => exception switch
     {
         StorageUnavailableException => true,

@@ -37,6 +37,7 @@ public static class TableClientFactory
         clientOptions.Retry.Delay = retry.Delay;
         clientOptions.Retry.MaxDelay = retry.MaxDelay;
         clientOptions.Retry.NetworkTimeout = retry.NetworkTimeout;
+        clientOptions.AddPolicy(StorageTelemetryPolicy.Instance, HttpPipelinePosition.PerRetry);
         if (counter is not null)
         {
             clientOptions.AddPolicy(counter, HttpPipelinePosition.PerRetry);

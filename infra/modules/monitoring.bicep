@@ -46,3 +46,6 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
 
 @description('Name of the Application Insights component (the app reads its connection string by reference).')
 output applicationInsightsName string = appInsights.name
+
+@description('Name of the Log Analytics workspace (alert rules and diagnostic settings target it).')
+output logAnalyticsName string = workspace.name

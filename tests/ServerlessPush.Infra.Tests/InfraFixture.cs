@@ -29,7 +29,14 @@ public sealed class InfraFixture : IAsyncLifetime
         ["PUSHGW_TABLE_NAME"] = "groupsprod",
         ["PUSHGW_KEY_VAULT_PURGE_PROTECTION"] = "true",
         ["AZURE_PRINCIPAL_ID"] = DeployerPrincipalId,
+        ["PUSHGW_ALERTS"] = "true",
+        ["PUSHGW_ALERT_EMAIL"] = AlertEmail,
+        ["PUSHGW_AVAILABILITY_TEST"] = "true",
+        ["PUSHGW_STORAGE_DIAGNOSTICS"] = "true",
     };
+
+    /// <summary>The alerts' address in <see cref="Overrides"/>.</summary>
+    public const string AlertEmail = "oncall@example.com";
 
     /// <summary>The deployer's object ID in <see cref="Overrides"/> (azd sets AZURE_PRINCIPAL_ID to the signed-in principal's).</summary>
     public const string DeployerPrincipalId = "5d3f0b8e-7c41-4a2e-9f6d-2b8c1e0a4f93";

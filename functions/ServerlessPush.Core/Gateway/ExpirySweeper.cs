@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using ServerlessPush.Core.Storage;
+using ServerlessPush.Core.Telemetry;
 
 namespace ServerlessPush.Core.Gateway;
 
@@ -34,6 +35,9 @@ public sealed class ExpirySweeper(IGroupStore store, TimeProvider time, ILogger<
                 }
             }).ConfigureAwait(false);
         var result = new SweepResult(candidates, deleted, time.GetElapsedTime(started));
+        GatewayTelemetry.SweepRuns.Add(1);
+        GatewayTelemetry.SweepDue.Add(candidates);
+        GatewayTelemetry.SweepDeleted.Add(deleted);
         logger.LogInformation("Expiry sweep: {Deleted} groups deleted of {Candidates} due index entries in {Duration}", deleted, candidates, result.Duration);
         return result;
     }

@@ -71,6 +71,13 @@ public sealed class ScrapeOptions
     /// the native histogram as pushed.
     /// </summary>
     public bool NativeHistogramsAsClassic { get; set; }
+
+    /// <summary>
+    /// Add <c>serverlesspush_build_info</c> and <c>serverlesspush_groups</c> to <c>/metrics</c>: series
+    /// true on every instance. Off by default, so the scrape holds only what was pushed, as the
+    /// reference's would without its own metrics.
+    /// </summary>
+    public bool SelfMetrics { get; set; }
 }
 
 /// <summary>The sweep that deletes expired groups. Section <c>Gateway:Expiry</c>.</summary>

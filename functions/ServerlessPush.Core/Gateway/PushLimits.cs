@@ -44,8 +44,19 @@ public sealed class PushLimits
 /// <summary>Checks a grouping key and parsed families against <see cref="PushLimits"/>.</summary>
 public static class PushLimitChecker
 {
-    /// <summary>Null when the grouping key is within the limits, else the reason.</summary>
-    public static string? CheckGroupingKey(GroupingKey key, PushLimits limits)
+    /// <summary>Null when the grouping key is within the limits, else the 400.</summary>
+    public static Rejection? CheckGroupingKey(GroupingKey key, PushLimits limits) =>
+        GroupingKeyError(key, limits) is { } error ? Rejection.BadRequest(error, RejectionReason.Limits) : null;
+
+    /// <summary>Null when the families are within the limits, else the 400 (an invalid metric name is a parse error).</summary>
+    public static Rejection? CheckFamilies(IReadOnlyList<MetricFamily> families, PushLimits limits, bool utf8Names = false) =>
+        FamiliesError(families, limits, utf8Names) is { } error
+            ? Rejection.BadRequest(error, error.EndsWith(InvalidNameSuffix, StringComparison.Ordinal) ? RejectionReason.Parse : RejectionReason.Limits)
+            : null;
+
+    private const string InvalidNameSuffix = " is not a valid metric name";
+
+    private static string? GroupingKeyError(GroupingKey key, PushLimits limits)
     {
         if (limits.MaxGroupingLabels > 0 && key.Labels.Count > limits.MaxGroupingLabels)
         {
@@ -63,7 +74,7 @@ public static class PushLimitChecker
     }
 
     /// <summary>Null when the families are within the limits, else the reason (the series count is the parser's job, but is checked again here).</summary>
-    public static string? CheckFamilies(IReadOnlyList<MetricFamily> families, PushLimits limits, bool utf8Names = false)
+    private static string? FamiliesError(IReadOnlyList<MetricFamily> families, PushLimits limits, bool utf8Names)
     {
         long series = 0;
         foreach (var family in families)
@@ -76,7 +87,7 @@ public static class PushLimitChecker
             {
                 // The text parser cannot produce one; a protobuf body can (NUL bytes, spaces, braces),
                 // and it would corrupt every scrape of the gateway.
-                return $"{Abbreviate(family.Name)} is not a valid metric name";
+                return Abbreviate(family.Name) + InvalidNameSuffix;
             }
             series += family.Metric.Count;
             if (limits.MaxSeriesPerPush > 0 && series > limits.MaxSeriesPerPush)
@@ -105,9 +116,9 @@ public static class PushLimitChecker
     public static string SeriesLimitMessage(int limit) => $"push has more than the limit of {limit} series";
 
     /// <summary>Null when the push has few enough families for its index checks (413 otherwise, before any storage call).</summary>
-    public static string? CheckFamilyCount(IReadOnlyList<MetricFamily> families, PushLimits limits) =>
+    public static Rejection? CheckFamilyCount(IReadOnlyList<MetricFamily> families, PushLimits limits) =>
         limits.MaxFamiliesPerPush > 0 && families.Count > limits.MaxFamiliesPerPush
-            ? $"push has {families.Count} metric families, more than the limit of {limits.MaxFamiliesPerPush} (setting Gateway__Limits__MaxFamiliesPerPush): each name is checked in the name index; push fewer names at once"
+            ? Rejection.TooLarge($"push has {families.Count} metric families, more than the limit of {limits.MaxFamiliesPerPush} (setting Gateway__Limits__MaxFamiliesPerPush): each name is checked in the name index; push fewer names at once")
             : null;
 
     private static string? CheckLabel(string where, string name, string value, PushLimits limits)

@@ -17,9 +17,9 @@ public enum PushMode
 }
 
 /// <summary>The answer to a push: accepted, or rejected with the reference's 400 message.</summary>
-public readonly record struct PushOutcome(string? Error)
+public readonly record struct PushOutcome(Rejection? Rejection)
 {
-    public bool Accepted => Error is null;
+    public bool Accepted => Rejection is null;
 }
 
 /// <summary>
@@ -113,9 +113,9 @@ public sealed class PushService
 
     private async Task<PushOutcome> RejectAsync(GroupingKey key, DateTimeOffset now, string error, CancellationToken cancellationToken)
     {
-        _logger.LogInformation("Push to {Group} rejected: {Reason}", key, error);
+        // Logged once, with the answer, where the HTTP layer writes it.
         await _store.RecordFailureAsync(key, now, cancellationToken).ConfigureAwait(false);
-        return new PushOutcome(RejectionPrefix + error);
+        return new PushOutcome(Rejection.BadRequest(RejectionPrefix + error, RejectionReason.Consistency));
     }
 
     public Task DeleteAsync(GroupingKey key, CancellationToken cancellationToken = default) =>

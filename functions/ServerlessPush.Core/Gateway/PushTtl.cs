@@ -25,8 +25,8 @@ public static class PushTtl
         ("ms", 1),
     ];
 
-    /// <summary>Null when the header is absent; otherwise the TTL, or the 400 reason.</summary>
-    public static (TimeSpan? Ttl, string? Error) Parse(string? value, TimeSpan max)
+    /// <summary>Null when the header is absent; otherwise the TTL, or the 400.</summary>
+    public static (TimeSpan? Ttl, Rejection? Rejection) Parse(string? value, TimeSpan max)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
@@ -44,17 +44,17 @@ public static class PushTtl
             var (parsed, error) = ParseDuration(value);
             if (error is not null)
             {
-                return (null, $"invalid {HeaderName} header {value}: {error}");
+                return (null, Rejection.BadRequest($"invalid {HeaderName} header {value}: {error}", RejectionReason.Parse));
             }
             milliseconds = parsed;
         }
         if (milliseconds <= 0)
         {
-            return (null, $"invalid {HeaderName} header {value}: must be positive");
+            return (null, Rejection.BadRequest($"invalid {HeaderName} header {value}: must be positive", RejectionReason.Parse));
         }
         if (milliseconds > (BigInteger)max.TotalMilliseconds)
         {
-            return (null, $"{HeaderName} header {value} exceeds the maximum of {Format(max)}");
+            return (null, Rejection.BadRequest($"{HeaderName} header {value} exceeds the maximum of {Format(max)}", RejectionReason.Limits));
         }
         return (TimeSpan.FromMilliseconds((long)milliseconds), null);
     }

@@ -4,6 +4,7 @@ using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Metrics;
 using ServerlessPush.Core.Storage;
+using ServerlessPush.Core.Telemetry;
 
 namespace ServerlessPush.Core.Gateway;
 
@@ -21,12 +22,14 @@ public sealed class ScrapeService(IGroupStore store, IOptions<GatewayOptions> op
         var types = new Dictionary<string, MetricType>(StringComparer.Ordinal);
         var seen = new HashSet<SeriesIdentity>();
         var families = new List<MetricFamily>();
+        var groups = 0;
         await foreach (var group in store.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             if (group.IsExpiredAt(now))
             {
                 continue;
             }
+            groups++;
             foreach (var family in group.Families.Select(f => f.Family).Concat(GatewayGauges(group)))
             {
                 if (types.TryGetValue(family.Name, out var type) && type != family.Type)
@@ -38,7 +41,13 @@ public sealed class ScrapeService(IGroupStore store, IOptions<GatewayOptions> op
                 families.Add(WithoutDuplicates(family, seen, group));
             }
         }
-        return FamilyMerger.MergeAndSort(families);
+        if (options.Value.Scrape.SelfMetrics)
+        {
+            families.AddRange(SelfMetrics.For(groups));
+        }
+        var merged = FamilyMerger.MergeAndSort(families);
+        GatewayTelemetry.RecordScrapeView(groups, merged.Sum(f => (long)f.Metric.Count));
+        return merged;
     }
 
     private IEnumerable<MetricFamily> GatewayGauges(MetricGroup group)

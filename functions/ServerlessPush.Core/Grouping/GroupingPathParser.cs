@@ -104,5 +104,9 @@ public readonly record struct GroupingParseResult(GroupingKey? Key, string? Erro
 {
     public static GroupingParseResult Ok(GroupingKey key) => new(key, null);
     public static GroupingParseResult Fail(string error) => new(null, error);
+
+    /// <summary>The 400 for a path that is not a grouping key; null on success.</summary>
+    public Rejection? Rejection => Error is null ? null : Core.Rejection.BadRequest(Error, RejectionReason.Parse);
+
     public bool Success => Key is not null;
 }

@@ -15,7 +15,7 @@ public class PushTtlTests
     [InlineData("1w", 604800)]
     [InlineData(" 2h ", 7200)]
     public void Durations_and_seconds_are_accepted(string header, int seconds) =>
-        Assert.Equal((TimeSpan.FromSeconds(seconds), (string?)null), PushTtl.Parse(header, Max));
+        Assert.Equal((TimeSpan.FromSeconds(seconds), (Rejection?)null), PushTtl.Parse(header, Max));
 
     [Theory]
     [InlineData(null)]
@@ -38,9 +38,10 @@ public class PushTtlTests
     [InlineData("h", "expected a duration")]
     public void Bad_values_give_a_reason(string header, string reason)
     {
-        var (ttl, error) = PushTtl.Parse(header, Max);
+        var (ttl, rejection) = PushTtl.Parse(header, Max);
         Assert.Null(ttl);
-        Assert.Contains(reason, error);
+        Assert.Equal(400, rejection!.Status);
+        Assert.Contains(reason, rejection.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -48,7 +49,7 @@ public class PushTtlTests
     [InlineData("1d1ms", 86_400_001L)]
     [InlineData("0001h", 3_600_000L)]
     public void Every_unit_once_in_order_is_accepted(string header, long milliseconds) =>
-        Assert.Equal((TimeSpan.FromMilliseconds(milliseconds), (string?)null), PushTtl.Parse(header, TimeSpan.FromDays(3650)));
+        Assert.Equal((TimeSpan.FromMilliseconds(milliseconds), (Rejection?)null), PushTtl.Parse(header, TimeSpan.FromDays(3650)));
 
     [Theory]
     [InlineData(31 * 86400, "31d")]
