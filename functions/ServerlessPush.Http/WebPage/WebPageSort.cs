@@ -54,57 +54,51 @@ public sealed record WebPageSort(WebPageSortColumn Column, bool Descending)
 
     public List<MetricGroup> Apply(IReadOnlyList<MetricGroup> groups, DateTimeOffset now)
     {
-        var sorted = groups.ToList();
-        Comparison<MetricGroup> compare = Column switch
+        // Sort keys computed once per group, not once per comparison.
+        var items = new (GroupingKey Key, long Value, MetricGroup Group)[groups.Count];
+        for (var i = 0; i < items.Length; i++)
         {
-            WebPageSortColumn.Age => (a, b) => Age(a, now).CompareTo(Age(b, now)),
-            WebPageSortColumn.Series => (a, b) => WebPageRenderer.SeriesCount(a).CompareTo(WebPageRenderer.SeriesCount(b)),
-            _ => (a, b) => JobFirst(a.Key, b.Key),
-        };
-        var descending = Descending;
-        sorted.Sort((a, b) =>
-        {
-            var c = compare(a, b);
-            if (descending)
+            var group = groups[i];
+            var value = Column switch
             {
-                c = -c;
+                WebPageSortColumn.Age => Age(group, now) is var age && age == TimeSpan.MaxValue ? long.MaxValue : age.Ticks,
+                WebPageSortColumn.Series => WebPageRenderer.SeriesCount(group),
+                _ => 0,
+            };
+            items[i] = (group.Key, value, group);
+        }
+        var sign = Descending ? -1 : 1;
+        var byKeyOnly = Column == WebPageSortColumn.Job;
+        Array.Sort(items, (a, b) =>
+        {
+            var c = byKeyOnly ? 0 : a.Value.CompareTo(b.Value);
+            if (c == 0)
+            {
+                c = JobFirst(a.Key, b.Key);
+                if (!byKeyOnly)
+                {
+                    // Ties in another column stay in key order, whatever the direction.
+                    return c;
+                }
             }
-            return c != 0 ? c : JobFirst(a.Key, b.Key);
+            return sign * c;
         });
+        var sorted = new List<MetricGroup>(items.Length);
+        foreach (var item in items)
+        {
+            sorted.Add(item.Group);
+        }
         return sorted;
     }
 
-    /// <summary>The page's key order: the job, then the other grouping labels by name (names, then values, ordinal).</summary>
+    /// <summary>
+    /// The page's key order: the job (ordinal), then the key's canonical form, which lists the
+    /// labels by name (a fixed order among a job's groups, without building anything per comparison).
+    /// </summary>
     public static int JobFirst(GroupingKey a, GroupingKey b)
     {
         var c = string.CompareOrdinal(a.Job, b.Job);
-        if (c != 0)
-        {
-            return c;
-        }
-        using var x = a.Labels.Where(l => l.Key != GroupingKey.JobLabel).GetEnumerator();
-        using var y = b.Labels.Where(l => l.Key != GroupingKey.JobLabel).GetEnumerator();
-        while (true)
-        {
-            var more = x.MoveNext();
-            if (more != y.MoveNext())
-            {
-                return more ? 1 : -1;
-            }
-            if (!more)
-            {
-                return 0;
-            }
-            c = string.CompareOrdinal(x.Current.Key, y.Current.Key);
-            if (c == 0)
-            {
-                c = string.CompareOrdinal(x.Current.Value, y.Current.Value);
-            }
-            if (c != 0)
-            {
-                return c;
-            }
-        }
+        return c != 0 ? c : string.CompareOrdinal(a.Canonical, b.Canonical);
     }
 
     /// <summary>The time since the last push (or attempt); <see cref="TimeSpan.MaxValue"/> if none.</summary>
