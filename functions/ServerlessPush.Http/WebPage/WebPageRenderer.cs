@@ -270,7 +270,7 @@ public static class WebPageRenderer
         if (group.StaleUntil is { } until)
         {
             sb.Append("<div class=\"stale\"><dt>Deleted</dt><dd>").Append(Time(until, now, "stale-until"))
-              .Append(" (stale: listed, no longer scraped but its push_time_seconds)</dd></div>\n");
+              .Append(" (stale: listed, no longer scraped except its push_time_seconds)</dd></div>\n");
         }
         sb.Append("<div><dt>Series</dt><dd>").Append(Number(series)).Append(" in ").Append(group.Families.Count)
           .Append(group.Families.Count == 1 ? " family" : " families").Append("</dd></div>\n");
