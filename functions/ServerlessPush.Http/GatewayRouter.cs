@@ -45,6 +45,7 @@ public sealed class GatewayRouter(PushEndpoint push, ScrapeEndpoint scrape, ApiE
         {
             GatewayEndpoint.WebPage => webPage.PageAsync(context),
             GatewayEndpoint.WebPageStatic => webPage.StaticAsync(context, rest),
+            GatewayEndpoint.StatusPage => webPage.StatusPageAsync(context),
             GatewayEndpoint.Scrape => scrape.HandleAsync(context),
             GatewayEndpoint.Push => push.HandleAsync(context),
             GatewayEndpoint.Api => api.HandleAsync(context, path["/api/v1/".Length..]),

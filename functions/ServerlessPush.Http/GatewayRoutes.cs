@@ -15,6 +15,7 @@ public enum GatewayEndpoint
 {
     WebPage,
     WebPageStatic,
+    StatusPage,
     Scrape,
     Push,
     Api,
@@ -60,6 +61,7 @@ public static class GatewayRoutes
     // Route templates, as constants because the Functions trigger attributes need them.
     public const string WebPageRoute = "{ignored:maxlength(0)?}"; // an empty route cannot serve "/": an optional empty parameter matches exactly the root
     public const string WebPageStaticRoute = "static/{file}";
+    public const string StatusPageRoute = "status";
     public const string ScrapeRoute = "metrics";
     public const string PushRoute = "metrics/{*path}"; // catch-all: the gateway parses the path itself
     public const string ApiMetricsRoute = "api/v1/metrics";
@@ -80,6 +82,7 @@ public static class GatewayRoutes
     [
         new("WebPage", WebPageRoute, ["GET"], "/", PathMatch.Exact, GatewayEndpoint.WebPage),
         new("WebPageStatic", WebPageStaticRoute, ["GET"], "/static/", PathMatch.Prefix, GatewayEndpoint.WebPageStatic),
+        new("StatusPage", StatusPageRoute, ["GET"], "/status", PathMatch.Exact, GatewayEndpoint.StatusPage),
         new("Scrape", ScrapeRoute, ["GET"], "/metrics", PathMatch.Exact, GatewayEndpoint.Scrape),
         new("Push", PushRoute, ["PUT", "POST", "DELETE"], "/metrics/", PathMatch.Prefix, GatewayEndpoint.Push, EndpointChecksMethod: true),
         new("ApiMetrics", ApiMetricsRoute, ["GET"], "/api/v1/metrics", PathMatch.Exact, GatewayEndpoint.Api, EndpointChecksMethod: true),

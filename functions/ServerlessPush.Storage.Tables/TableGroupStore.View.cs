@@ -101,20 +101,19 @@ public sealed partial class TableGroupStore
     {
         await EnsureTableSafeAsync(cancellationToken).ConfigureAwait(false);
         var started = Stopwatch.GetTimestamp();
-        var now = _time.GetUtcNow();
         SortedDictionary<string, ViewEntry> view;
         if (_readWholeRangeNext)
         {
-            view = await ReadWholeRangeAsync(now, cancellationToken).ConfigureAwait(false);
+            view = await ReadWholeRangeAsync(cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            var (kept, changed, pages) = await CompareHeadsAsync(now, cancellationToken).ConfigureAwait(false);
+            var (kept, changed, pages) = await CompareHeadsAsync(cancellationToken).ConfigureAwait(false);
             // One partition read per changed group, in waves; once that would take more waves than
             // the scan took pages, one read of the whole range is the shorter way.
             view = Waves(changed.Count) > pages
-                ? await ReadWholeRangeAsync(now, cancellationToken).ConfigureAwait(false)
-                : await ReadChangedAsync(kept, changed, now, cancellationToken).ConfigureAwait(false);
+                ? await ReadWholeRangeAsync(cancellationToken).ConfigureAwait(false)
+                : await ReadChangedAsync(kept, changed, cancellationToken).ConfigureAwait(false);
         }
         lock (_refreshGate)
         {
@@ -128,19 +127,20 @@ public sealed partial class TableGroupStore
 
     /// <summary>
     /// Reads every group head's ETag: the view's entries that still match, the partitions to read
-    /// again, and how many pages the scan took. Tombstones, expired heads and heads the scan does not
-    /// return are left out.
+    /// again, and how many pages the scan took. Tombstones and heads the scan does not return are left
+    /// out; expired groups stay until the sweep deletes them (readers decide, by their clock, whether
+    /// one is live, stale or gone).
     /// </summary>
-    private async Task<(SortedDictionary<string, ViewEntry> Kept, List<string> Changed, int Pages)> CompareHeadsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<(SortedDictionary<string, ViewEntry> Kept, List<string> Changed, int Pages)> CompareHeadsAsync(CancellationToken cancellationToken)
     {
         var kept = new SortedDictionary<string, ViewEntry>(StringComparer.Ordinal);
         var changed = new List<string>();
         var heads = 0;
         var filter = GroupRangeFilter + $" and RowKey eq '{TableKeys.HeadRow}'";
-        await foreach (var head in ScanAsync(filter, ["PartitionKey", "Deleted", "ExpiresTicks"], cancellationToken).ConfigureAwait(false))
+        await foreach (var head in ScanAsync(filter, ["PartitionKey", "Deleted"], cancellationToken).ConfigureAwait(false))
         {
             heads++;
-            if (head.GetBoolean("Deleted") == true || ToTime(head.GetInt64("ExpiresTicks")) <= now)
+            if (head.GetBoolean("Deleted") == true)
             {
                 continue;
             }
@@ -157,7 +157,7 @@ public sealed partial class TableGroupStore
     }
 
     /// <summary>Reads the changed partitions (each whole, so never half a group) into the kept view.</summary>
-    private async Task<SortedDictionary<string, ViewEntry>> ReadChangedAsync(SortedDictionary<string, ViewEntry> view, List<string> changed, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<SortedDictionary<string, ViewEntry>> ReadChangedAsync(SortedDictionary<string, ViewEntry> view, List<string> changed, CancellationToken cancellationToken)
     {
         var read = new ViewEntry?[changed.Count];
         await Parallel.ForAsync(0, changed.Count, new ParallelOptions { MaxDegreeOfParallelism = PartitionReadParallelism, CancellationToken = cancellationToken }, async (i, ct) =>
@@ -167,8 +167,8 @@ public sealed partial class TableGroupStore
         }).ConfigureAwait(false);
         for (var i = 0; i < changed.Count; i++)
         {
-            // Deleted or expired between the scan and the read: storage has the last word.
-            if (read[i] is { } entry && !entry.Group.IsExpiredAt(now))
+            // Deleted between the scan and the read: storage has the last word.
+            if (read[i] is { } entry)
             {
                 view[changed[i]] = entry;
             }
@@ -180,7 +180,7 @@ public sealed partial class TableGroupStore
     /// Reads every row of every group. A group whose head still has the ETag the view holds keeps its
     /// decoded entry. Afterwards: if most groups had changed, the next refresh reads the whole range again.
     /// </summary>
-    private async Task<SortedDictionary<string, ViewEntry>> ReadWholeRangeAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<SortedDictionary<string, ViewEntry>> ReadWholeRangeAsync(CancellationToken cancellationToken)
     {
         var view = new SortedDictionary<string, ViewEntry>(StringComparer.Ordinal);
         var changed = 0;
@@ -190,19 +190,19 @@ public sealed partial class TableGroupStore
         {
             if (row.PartitionKey != currentPk)
             {
-                changed += await AddPartitionAsync(view, currentPk, rows, now, cancellationToken).ConfigureAwait(false);
+                changed += await AddPartitionAsync(view, currentPk, rows, cancellationToken).ConfigureAwait(false);
                 rows = [];
                 currentPk = row.PartitionKey;
             }
             rows.Add(row);
         }
-        changed += await AddPartitionAsync(view, currentPk, rows, now, cancellationToken).ConfigureAwait(false);
+        changed += await AddPartitionAsync(view, currentPk, rows, cancellationToken).ConfigureAwait(false);
         _readWholeRangeNext = _viewLoaded && Waves(changed) > Math.Max(1, (view.Count + PageSize - 1) / PageSize);
         return view;
     }
 
     /// <summary>Adds one partition's rows to the view; 1 if its group is new or changed, else 0.</summary>
-    private async Task<int> AddPartitionAsync(SortedDictionary<string, ViewEntry> view, string? pk, List<TableEntity> rows, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<int> AddPartitionAsync(SortedDictionary<string, ViewEntry> view, string? pk, List<TableEntity> rows, CancellationToken cancellationToken)
     {
         if (pk is null || rows.FirstOrDefault(r => r.RowKey == TableKeys.HeadRow) is not { } head || head.GetBoolean("Deleted") == true)
         {
@@ -210,10 +210,7 @@ public sealed partial class TableGroupStore
         }
         if (_view.TryGetValue(pk, out var known) && known.Head == head.ETag)
         {
-            if (!known.Group.IsExpiredAt(now))
-            {
-                view[pk] = known;
-            }
+            view[pk] = known;
             return 0;
         }
         var partition = Assemble(pk, rows);
@@ -222,7 +219,7 @@ public sealed partial class TableGroupStore
             // The rows span pages and the head flipped to new chunks in between: read the partition again, whole.
             partition = await ReadPartitionAsync(pk, cancellationToken).ConfigureAwait(false);
         }
-        if (partition?.Group is { } group && !group.IsExpiredAt(now))
+        if (partition?.Group is { } group)
         {
             view[pk] = new ViewEntry(group, partition.Head.ETag);
         }

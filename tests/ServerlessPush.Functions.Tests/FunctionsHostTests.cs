@@ -82,6 +82,11 @@ public sealed class FunctionsHostTests(FunctionsHostFixture fixture) : IClassFix
         Assert.True(script.Success, html);
         using var file = await Client.GetAsync("/" + script.Groups[1].Value);
         Assert.Equal(HttpStatusCode.OK, file.StatusCode);
+
+        using var statusPage = await Client.GetAsync("/status");
+        Assert.Equal(HttpStatusCode.OK, statusPage.StatusCode);
+        Assert.StartsWith("text/html", statusPage.Content.Headers.ContentType?.ToString());
+        Assert.Contains("<section id=\"storage\" class=\"card healthy\">", await statusPage.Content.ReadAsStringAsync());
     }
 
     [Fact]

@@ -74,13 +74,15 @@ public sealed class WebPageBrowserTests(AzuriteFixture azurite, BrowserFixture b
 
         // Load: every group, with its labels and the counts.
         await page.GotoAsync("/");
-        var groups = page.Locator("li.group");
+        var groups = page.Locator("details.group");
         await Expect(groups).ToHaveCountAsync(4);
         await Expect(page.Locator("#counts")).ToContainTextAsync("4 groups, 6 series");
-        await Expect(page.Locator("button.delete").First).ToBeVisibleAsync();
 
-        // Expand the histogram: buckets readable, with the count in each bucket.
+        // Groups are collapsed rows; one opens in place. Then expand the histogram: buckets readable, with the count in each bucket.
         var web1 = groups.Filter(new LocatorFilterOptions { HasText = "web-1" });
+        await Expect(web1.Locator(".families")).Not.ToBeVisibleAsync();
+        await web1.Locator("summary").First.ClickAsync();
+        await Expect(web1.Locator(".families")).ToBeVisibleAsync();
         var histogram = web1.Locator("details.family[data-family='http_request_duration_seconds']");
         var buckets = histogram.Locator("table.buckets");
         await Expect(buckets).Not.ToBeVisibleAsync();
@@ -93,6 +95,7 @@ public sealed class WebPageBrowserTests(AzuriteFixture azurite, BrowserFixture b
 
         // Expand the counter too, then keep a screenshot for the reviewer.
         var backup = groups.Filter(new LocatorFilterOptions { HasText = "db-1" });
+        await backup.Locator("summary").First.ClickAsync();
         var counter = backup.Locator("details.family[data-family='backup_bytes_total']");
         await counter.Locator("summary").ClickAsync();
         await Expect(counter.Locator("table.series")).ToContainTextAsync("123456789");
@@ -104,6 +107,7 @@ public sealed class WebPageBrowserTests(AzuriteFixture azurite, BrowserFixture b
         await page.WaitForURLAsync("**/?q=web-2");
         await Expect(groups).ToHaveCountAsync(1);
         await Expect(page.Locator("#counts")).ToContainTextAsync("1 group, 1 series match");
+        await groups.Locator("summary").First.ClickAsync();
         var summary = groups.Locator("details.family[data-family='rpc_duration_seconds']");
         await summary.Locator("summary").ClickAsync();
         await Expect(summary.Locator("table.quantiles tr", new LocatorLocatorOptions { HasText = "0.99" })).ToContainTextAsync("0.0873");
@@ -119,7 +123,9 @@ public sealed class WebPageBrowserTests(AzuriteFixture azurite, BrowserFixture b
             dialogText = dialog.Message;
             await dialog.AcceptAsync();
         };
-        await groups.Filter(new LocatorFilterOptions { HasText = "db-1" }).Locator("button.delete").ClickAsync();
+        var doomed = groups.Filter(new LocatorFilterOptions { HasText = "db-1" });
+        await doomed.Locator("summary").First.ClickAsync();
+        await doomed.Locator("button.delete").ClickAsync();
         await Expect(groups).ToHaveCountAsync(3);
         await Expect(page.Locator("#status")).ToContainTextAsync("Deleted");
         await Expect(page.Locator("#counts")).ToContainTextAsync("3 groups, 3 series");
@@ -145,8 +151,9 @@ public sealed class WebPageBrowserTests(AzuriteFixture azurite, BrowserFixture b
         {
             page.Dialog += async (_, dialog) => await dialog.DismissAsync();
             await page.GotoAsync("/");
-            await page.ClickAsync("button.delete");
-            await Expect(page.Locator("li.group")).ToHaveCountAsync(1);
+            await page.ClickAsync("details.group > summary");
+            await page.ClickAsync("details.group button.delete");
+            await Expect(page.Locator("details.group")).ToHaveCountAsync(1);
             Assert.Contains("kept", await gateway.Client.GetStringAsync("/metrics"));
         }
         finally
@@ -168,16 +175,17 @@ public sealed class WebPageBrowserTests(AzuriteFixture azurite, BrowserFixture b
         var page = await context.NewPageAsync();
 
         await page.GotoAsync("/?q=web-1");
-        var groups = page.Locator("li.group");
+        var groups = page.Locator("details.group");
         await Expect(groups).ToHaveCountAsync(1);
-        // <details> opens without any script; the delete button stays hidden (it needs the script).
+        // <details> opens without any script (the group, then the family); the delete button stays hidden (it needs the script).
+        await groups.Locator("summary").First.ClickAsync();
         var histogram = page.Locator("details.family[data-family='http_request_duration_seconds']");
         await histogram.Locator("summary").ClickAsync();
         await Expect(histogram.Locator("table.buckets")).ToBeVisibleAsync();
-        await Expect(page.Locator("button.delete")).Not.ToBeVisibleAsync();
+        await Expect(page.Locator("details.group button.delete")).Not.ToBeVisibleAsync();
         // The style sheet applies (same origin, allowed by the CSP).
-        var display = await page.Locator("ol.groups").EvaluateAsync<string>("e => getComputedStyle(e).listStyleType");
-        Assert.Equal("none", display);
+        var display = await page.Locator("details.group > summary").First.EvaluateAsync<string>("e => getComputedStyle(e).display");
+        Assert.Equal("grid", display);
     }
 
     [Fact]

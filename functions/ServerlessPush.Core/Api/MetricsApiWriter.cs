@@ -44,6 +44,8 @@ public static class MetricsApiWriter
     private const string LastPushSuccessfulKey = "last_push_successful";
     /// <summary>ServerlessPush addition: when the group expires (present only for groups with a TTL).</summary>
     private const string ExpiresAtKey = "expires_at";
+    /// <summary>ServerlessPush addition: when a stale group (expired, kept by its job's setting) is deleted; present only for those.</summary>
+    private const string StaleUntilKey = "stale_until";
 
     public static void Write(IBufferWriter<byte> output, IEnumerable<MetricGroup> groups)
     {
@@ -107,7 +109,7 @@ public static class MetricsApiWriter
         foreach (var pushed in group.Families)
         {
             var name = pushed.Name;
-            if (name is LabelsKey or LastPushSuccessfulKey or ExpiresAtKey || TimestampGauges.IsTimestampGaugeName(name))
+            if (name is LabelsKey or LastPushSuccessfulKey or ExpiresAtKey or StaleUntilKey || TimestampGauges.IsTimestampGaugeName(name))
             {
                 continue;
             }
@@ -116,6 +118,10 @@ public static class MetricsApiWriter
         if (group.ExpiresAt is { } expiresAt)
         {
             entries[ExpiresAtKey] = () => GoJson.WriteString(output, GoJson.FormatTime(expiresAt));
+        }
+        if (group.StaleUntil is { } staleUntil)
+        {
+            entries[StaleUntilKey] = () => GoJson.WriteString(output, GoJson.FormatTime(staleUntil));
         }
         var pushTime = TimestampGauges.PushTime(group.Key, group.LastPushTime);
         var failureTime = TimestampGauges.PushFailureTime(group.Key, group.LastFailureTime);

@@ -91,4 +91,11 @@ public sealed class ExpiryOptions
 
     /// <summary>Also expose <c>push_expiry_time_seconds</c> per group that has an expiry.</summary>
     public bool ExposeGauge { get; set; }
+
+    /// <summary>
+    /// Jobs whose groups are kept as stale past their TTL instead of deleted (see <see cref="StalePolicy"/>):
+    /// <c>Gateway:Expiry:Stale:0:Jobs</c> = <c>backup, etl-*</c>, <c>Gateway:Expiry:Stale:0:KeepFor</c> = <c>7.00:00:00</c>.
+    /// Empty: every group is deleted at its expiry, as in the Pushgateway.
+    /// </summary>
+    public List<StaleRule> Stale { get; set; } = [];
 }

@@ -22,6 +22,7 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         {
             errors.Add($"Gateway:MaxStorageCallsPerRequest must be 1 to 1024 (is {options.MaxStorageCallsPerRequest}).");
         }
+        errors.AddRange(StalePolicy.Validate(options.Expiry.Stale));
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

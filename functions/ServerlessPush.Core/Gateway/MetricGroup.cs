@@ -27,4 +27,9 @@ public sealed record MetricGroup(
     public bool LastPushSuccessful => LastFailureTime is null || (LastPushTime is not null && LastFailureTime <= LastPushTime);
 
     public bool IsExpiredAt(DateTimeOffset now) => ExpiresAt <= now;
+
+    /// <summary>Set on a listed group that is stale (expired, kept by <see cref="StalePolicy"/>): when the sweep deletes it.</summary>
+    public DateTimeOffset? StaleUntil { get; init; }
+
+    public bool IsStale => StaleUntil is not null;
 }

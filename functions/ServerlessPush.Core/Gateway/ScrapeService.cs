@@ -12,10 +12,13 @@ namespace ServerlessPush.Core.Gateway;
 /// What Prometheus scrapes: every live group's families plus its two timestamp gauges, merged by
 /// name and sorted as the reference does. Unlike the reference, stored data that would make the
 /// whole scrape fail (a type clash or a duplicate series that slipped in through a race) costs only
-/// the offending family or series, with a warning, never a 500 for everyone.
+/// the offending family or series, with a warning, never a 500 for everyone. A stale group
+/// (<see cref="StalePolicy"/>) is scraped as its timestamp gauges only, so alerts see how old it is.
 /// </summary>
 public sealed class ScrapeService(IGroupStore store, IOptions<GatewayOptions> options, TimeProvider time, ILogger<ScrapeService> logger)
 {
+    private readonly StalePolicy _stale = new(options);
+
     public async Task<IReadOnlyList<MetricFamily>> CollectAsync(CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
@@ -25,12 +28,14 @@ public sealed class ScrapeService(IGroupStore store, IOptions<GatewayOptions> op
         var groups = 0;
         await foreach (var group in store.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (group.IsExpiredAt(now))
+            var life = _stale.LifeOf(group, now);
+            if (life == GroupLife.Gone)
             {
                 continue;
             }
             groups++;
-            foreach (var family in group.Families.Select(f => f.Family).Concat(GatewayGauges(group)))
+            var scraped = life == GroupLife.Stale ? GatewayGauges(group) : group.Families.Select(f => f.Family).Concat(GatewayGauges(group));
+            foreach (var family in scraped)
             {
                 if (types.TryGetValue(family.Name, out var type) && type != family.Type)
                 {
@@ -62,16 +67,21 @@ public sealed class ScrapeService(IGroupStore store, IOptions<GatewayOptions> op
         }
     }
 
-    /// <summary>Live groups, in grouping-key order (the API and the web page).</summary>
+    /// <summary>Live and stale groups (these with <see cref="MetricGroup.StaleUntil"/>), in grouping-key order (the API and the web page).</summary>
     public async Task<List<MetricGroup>> ListGroupsAsync(CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
         var groups = new List<MetricGroup>();
         await foreach (var group in store.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (!group.IsExpiredAt(now))
+            switch (_stale.LifeOf(group, now))
             {
-                groups.Add(group);
+                case GroupLife.Live:
+                    groups.Add(group);
+                    break;
+                case GroupLife.Stale:
+                    groups.Add(group with { StaleUntil = group.ExpiresAt + _stale.KeepFor(group.Key.Job) });
+                    break;
             }
         }
         groups.Sort((a, b) => GroupingKey.ReferenceOrder.Compare(a.Key, b.Key));

@@ -45,7 +45,7 @@ public interface IGroupStore
     /// <summary>The keys of every group, without their families.</summary>
     IAsyncEnumerable<GroupingKey> ListKeysAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Every group, streamed in storage order.</summary>
+    /// <summary>Every group, streamed in storage order; expired ones too, until the sweep deletes them (the caller decides by its clock).</summary>
     IAsyncEnumerable<MetricGroup> ReadAllAsync(CancellationToken cancellationToken = default);
 
     /// <summary>

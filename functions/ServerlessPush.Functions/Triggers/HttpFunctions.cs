@@ -21,6 +21,9 @@ public sealed class HttpFunctions(GatewayRouter router)
     [Function("WebPageStatic")]
     public IActionResult WebPageStatic([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = WebPageStaticRoute)] HttpRequest request) => Route();
 
+    [Function("StatusPage")]
+    public IActionResult StatusPage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = StatusPageRoute)] HttpRequest request) => Route();
+
     [Function("Scrape")]
     public IActionResult Scrape([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ScrapeRoute)] HttpRequest request) => Route();
 

@@ -1,20 +1,33 @@
+using System.Diagnostics;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Storage;
+using ServerlessPush.Storage.Tables;
 
 namespace ServerlessPush.Http.WebPage;
 
 /// <summary>
-/// <c>GET /</c>: the groups as a web page, and <c>GET /static/serverlesspush.{css,js}</c>: its two
+/// <c>GET /</c>: the groups as a web page, <c>GET /status</c>: the status page, and <c>GET /static/serverlesspush.{css,js}</c>: their two
 /// assets, embedded in this assembly (no CDN: the gateway works in a closed network).
 /// Served with a strict Content-Security-Policy: scripts, styles and fetches from this origin only,
 /// no inline code, no framing.
 /// </summary>
-public sealed class WebPageEndpoint(ScrapeService scrape, AccessControl access, TimeProvider time, ILogger<WebPageEndpoint> logger)
+public sealed class WebPageEndpoint(
+    ScrapeService scrape,
+    IGroupStore store,
+    AccessControl access,
+    IOptions<GatewayOptions> gatewayOptions,
+    IOptions<TableStorageOptions> tableOptions,
+    TimeProvider time,
+    ILogger<WebPageEndpoint> logger)
 {
+    private readonly DateTimeOffset _started = time.GetUtcNow();
+
     public const string StaticPrefix = "/static/";
 
     public const string ContentSecurityPolicy =
@@ -36,6 +49,9 @@ public sealed class WebPageEndpoint(ScrapeService scrape, AccessControl access, 
         }
         var response = context.Response;
         var query = WebPageQuery.Create(context.Request.Query["q"].FirstOrDefault(), context.Request.Query["page"].FirstOrDefault());
+        var sort = WebPageSort.Create(context.Request.Query["sort"].FirstOrDefault(), context.Request.Query["dir"].FirstOrDefault());
+        // The delete of the filtered set is offered to admins only (it uses the admin API); asking does not challenge.
+        var canDeleteSet = access.TryAuthorize(context, AccessRight.Admin, out _);
         List<MetricGroup> groups;
         try
         {
@@ -47,7 +63,46 @@ public sealed class WebPageEndpoint(ScrapeService scrape, AccessControl access, 
             await Responses.UnavailableAsync(response, e.Message).ConfigureAwait(false);
             return;
         }
-        var html = WebPageRenderer.Render(groups, query, time.GetUtcNow(), AssetVersion);
+        var html = WebPageRenderer.Render(groups, query, time.GetUtcNow(), AssetVersion, sort, canDeleteSet);
+        await WriteHtmlAsync(context, html).ConfigureAwait(false);
+    }
+
+    /// <summary><c>GET /status</c>: build, settings and storage health as a page (read right, like the page).</summary>
+    public async Task StatusPageAsync(HttpContext context)
+    {
+        if (!await access.AuthorizeAsync(context, AccessRight.Read).ConfigureAwait(false))
+        {
+            return;
+        }
+        var started = time.GetTimestamp();
+        StorageHealth health;
+        try
+        {
+            await store.CheckAvailableAsync(context.RequestAborted).ConfigureAwait(false);
+            health = new StorageHealth(true, time.GetElapsedTime(started), null);
+        }
+        catch (StorageUnavailableException e)
+        {
+            logger.LogWarning(e, "Storage unavailable while rendering the status page");
+            health = new StorageHealth(false, time.GetElapsedTime(started), e.Message);
+        }
+        var tables = tableOptions.Value;
+        var model = new StatusPageModel(
+            typeof(WebPageEndpoint).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
+            $"{RuntimeInformation.FrameworkDescription} on {RuntimeInformation.OSDescription} ({RuntimeInformation.ProcessArchitecture}), {Environment.ProcessorCount} CPUs, process {Environment.ProcessId}",
+            _started,
+            gatewayOptions.Value,
+            access.Describe(),
+            tables.TableName,
+            // Never the connection string: it may hold the account key.
+            tables.ServiceUri is { } uri ? uri.GetLeftPart(UriPartial.Authority) + " (managed identity)" : tables.ConnectionString is null ? "not configured" : "from a connection string",
+            health);
+        await WriteHtmlAsync(context, StatusPageRenderer.Render(model, time.GetUtcNow(), AssetVersion)).ConfigureAwait(false);
+    }
+
+    private static async Task WriteHtmlAsync(HttpContext context, string html)
+    {
+        var response = context.Response;
         SetSecurityHeaders(response);
         response.Headers.CacheControl = "no-store";
         response.StatusCode = StatusCodes.Status200OK;

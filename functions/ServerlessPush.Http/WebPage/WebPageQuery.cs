@@ -11,7 +11,7 @@ namespace ServerlessPush.Http.WebPage;
 /// </summary>
 public sealed class WebPageQuery
 {
-    public const int PageSize = 100;
+    public const int PageSize = 500;
     public const int MaxFilterLength = 1000;
 
     private readonly string[] _terms;

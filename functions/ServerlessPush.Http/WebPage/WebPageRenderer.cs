@@ -13,8 +13,9 @@ namespace ServerlessPush.Http.WebPage;
 /// The HTML of the page at <c>/</c>, rendered on the server so it reads without JavaScript.
 /// Every piece of pushed text (label names and values, metric names, help) is attacker-controlled
 /// and goes through <see cref="Encode"/>; there is no inline script or style (the page is served
-/// with a strict Content-Security-Policy), families open with <c>&lt;details&gt;</c>, and the small
-/// script only adds delete buttons, live relative times and keyboard shortcuts.
+/// with a strict Content-Security-Policy). Each group is one compact row, a <c>&lt;details&gt;</c>
+/// that opens in place without script, as do its families; the small script only adds the delete
+/// buttons, live relative times and keyboard shortcuts.
 /// </summary>
 public static class WebPageRenderer
 {
@@ -29,11 +30,14 @@ public static class WebPageRenderer
 
     public static string Encode(string? text) => Html.Encode(text ?? string.Empty);
 
-    /// <param name="groups">Live groups in key order (<see cref="ScrapeService.ListGroupsAsync"/>).</param>
+    /// <param name="groups">Live and stale groups in key order (<see cref="ScrapeService.ListGroupsAsync"/>).</param>
     /// <param name="assetVersion">Appended to the static URLs so browsers cache them until they change.</param>
-    public static string Render(IReadOnlyList<MetricGroup> groups, WebPageQuery query, DateTimeOffset now, string assetVersion)
+    /// <param name="sort">The order (default: grouping-key order).</param>
+    /// <param name="canDeleteSet">The reader has the admin right: offer the delete of the filtered set.</param>
+    public static string Render(IReadOnlyList<MetricGroup> groups, WebPageQuery query, DateTimeOffset now, string assetVersion, WebPageSort? sort = null, bool canDeleteSet = false)
     {
-        var matching = query.HasFilter ? groups.Where(query.Matches).ToList() : groups;
+        sort ??= WebPageSort.Default;
+        IReadOnlyList<MetricGroup> matching = query.HasFilter ? groups.Where(query.Matches).ToList() : groups;
         var seriesCount = 0L;
         foreach (var group in matching)
         {
@@ -42,31 +46,31 @@ public static class WebPageRenderer
         var pages = Math.Max(1, (matching.Count + WebPageQuery.PageSize - 1) / WebPageQuery.PageSize);
         var page = Math.Min(query.Page, pages);
         var first = (page - 1) * WebPageQuery.PageSize;
-        var shown = matching.Skip(first).Take(WebPageQuery.PageSize).ToList();
+        var ordered = sort.Apply(matching, now);
+        var shown = ordered.Skip(first).Take(WebPageQuery.PageSize).ToList();
+        var links = new PageLinks(query, sort);
 
         var sb = new StringBuilder(64 * 1024);
-        sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
-          .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-          .Append("<title>ServerlessPush</title>\n")
-          .Append("<link rel=\"icon\" href=\"data:,\">\n")
-          .Append("<link rel=\"stylesheet\" href=\"static/serverlesspush.css?v=").Append(Encode(assetVersion)).Append("\">\n")
-          .Append("<script src=\"static/serverlesspush.js?v=").Append(Encode(assetVersion)).Append("\" defer></script>\n")
-          .Append("</head>\n<body>\n");
-
-        sb.Append("<header>\n<h1>ServerlessPush</h1>\n<nav><a href=\"metrics\">/metrics</a> <a href=\"api/v1/status\">status</a> <a href=\"api/v1/metrics\">JSON</a></nav>\n</header>\n<main>\n");
+        Head(sb, "ServerlessPush", assetVersion);
+        sb.Append("<main>\n");
 
         sb.Append("<form class=\"filter\" method=\"get\" action=\"./\" role=\"search\">\n")
           .Append("<label for=\"q\">Filter</label> ")
           .Append("<input type=\"search\" id=\"q\" name=\"q\" value=\"").Append(Encode(query.Filter))
-          .Append("\" placeholder=\"job or label text, e.g. batch or instance=&quot;eu-1&quot;\" maxlength=\"").Append(WebPageQuery.MaxFilterLength).Append("\" autocomplete=\"off\"> ")
-          .Append("<button type=\"submit\">Filter</button>");
+          .Append("\" placeholder=\"job or label text, e.g. batch or instance=&quot;eu-1&quot;\" maxlength=\"").Append(WebPageQuery.MaxFilterLength).Append("\" autocomplete=\"off\"> ");
+        if (!sort.IsDefault)
+        {
+            sb.Append("<input type=\"hidden\" name=\"sort\" value=\"").Append(sort.ColumnName).Append("\">")
+              .Append("<input type=\"hidden\" name=\"dir\" value=\"").Append(sort.Descending ? "desc" : "asc").Append("\">");
+        }
+        sb.Append("<button type=\"submit\">Filter</button>");
         if (query.HasFilter)
         {
             sb.Append(" <a href=\"./\" class=\"clear\">Clear</a>");
         }
         sb.Append("\n</form>\n");
 
-        sb.Append("<p class=\"counts\" id=\"counts\" data-groups=\"").Append(matching.Count).Append("\" data-series=\"").Append(seriesCount).Append("\">")
+        sb.Append("<div class=\"bar\">\n<p class=\"counts\" id=\"counts\" data-groups=\"").Append(matching.Count).Append("\" data-series=\"").Append(seriesCount).Append("\">")
           .Append("<strong class=\"group-count\">").Append(Number(matching.Count)).Append("</strong> ").Append(matching.Count == 1 ? "group" : "groups")
           .Append(", <strong class=\"series-count\">").Append(Number(seriesCount)).Append("</strong> series");
         if (query.HasFilter)
@@ -78,9 +82,13 @@ public static class WebPageRenderer
             sb.Append(" · showing ").Append(Number(first + 1)).Append('–').Append(Number(first + shown.Count));
         }
         sb.Append("</p>\n");
+        if (canDeleteSet && matching.Count > 0)
+        {
+            DeleteSet(sb, groups, matching, query);
+        }
+        Pager(sb, links, page, pages);
+        sb.Append("</div>\n");
         sb.Append("<p class=\"status\" id=\"status\" role=\"status\" aria-live=\"polite\"></p>\n");
-
-        Pager(sb, query, page, pages);
 
         if (shown.Count == 0)
         {
@@ -90,17 +98,85 @@ public static class WebPageRenderer
         }
         else
         {
-            sb.Append("<ol class=\"groups\" start=\"").Append(first + 1).Append("\">\n");
+            sb.Append("<div class=\"groups\" role=\"table\" aria-label=\"Groups\">\n<div class=\"columns\" role=\"row\">");
+            SortHeader(sb, links, WebPageSortColumn.Job, "Job");
+            sb.Append("<span class=\"c-labels\" role=\"columnheader\">Other grouping labels</span>");
+            SortHeader(sb, links, WebPageSortColumn.Series, "Series");
+            SortHeader(sb, links, WebPageSortColumn.Age, "Last push");
+            sb.Append("<span class=\"c-state\" role=\"columnheader\">State</span></div>\n");
             foreach (var group in shown)
             {
                 Group(sb, group, now);
             }
-            sb.Append("</ol>\n");
+            sb.Append("</div>\n");
         }
 
-        Pager(sb, query, page, pages);
+        Pager(sb, links, page, pages);
         sb.Append("</main>\n<footer>Rendered ").Append(Time(now, now, "rendered")).Append(" · ServerlessPush</footer>\n</body>\n</html>\n");
         return sb.ToString();
+    }
+
+    /// <summary>The document head and the page header, shared with the status page.</summary>
+    internal static void Head(StringBuilder sb, string title, string assetVersion)
+    {
+        sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+          .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+          .Append("<title>").Append(Encode(title)).Append("</title>\n")
+          .Append("<link rel=\"icon\" href=\"data:,\">\n")
+          .Append("<link rel=\"stylesheet\" href=\"static/serverlesspush.css?v=").Append(Encode(assetVersion)).Append("\">\n")
+          .Append("<script src=\"static/serverlesspush.js?v=").Append(Encode(assetVersion)).Append("\" defer></script>\n")
+          .Append("</head>\n<body>\n");
+        sb.Append("<header>\n<h1><a href=\"./\">ServerlessPush</a></h1>\n<nav><a href=\"./\">Groups</a> <a href=\"status\">Status</a> <a href=\"metrics\">/metrics</a> <a href=\"api/v1/metrics\">JSON</a></nav>\n</header>\n");
+    }
+
+    /// <summary>
+    /// The admin's delete of every group the filter matches (all pages). Whole jobs go through
+    /// <c>DELETE /api/v1/groups?job=</c>; a set that holds only some of a job's groups is deleted
+    /// group by group (their push URLs), so nothing outside the set is touched.
+    /// </summary>
+    private static void DeleteSet(StringBuilder sb, IReadOnlyList<MetricGroup> all, IReadOnlyList<MetricGroup> matching, WebPageQuery query)
+    {
+        var matchedPerJob = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var group in matching)
+        {
+            matchedPerJob[group.Key.Job] = matchedPerJob.GetValueOrDefault(group.Key.Job) + 1;
+        }
+        var wholeJobs = matching.Count == all.Count || all.Count(g => matchedPerJob.ContainsKey(g.Key.Job)) == matching.Count;
+        var jobs = matchedPerJob.Keys.Order(StringComparer.Ordinal).ToList();
+        sb.Append("<button type=\"button\" id=\"delete-set\" class=\"delete\" hidden data-count=\"").Append(matching.Count)
+          .Append("\" data-jobs=\"").Append(jobs.Count).Append("\" data-filter=\"").Append(Encode(query.Filter)).Append("\">Delete ")
+          .Append(query.HasFilter ? "these " : "all ").Append(Number(matching.Count)).Append(matching.Count == 1 ? " group" : " groups").Append("…</button>\n");
+        // Data for the script, never run (the CSP allows no inline script; a JSON block is not one).
+        sb.Append("<script type=\"application/json\" id=\"delete-set-targets\">");
+        var json = new StringBuilder("{\"urls\":[");
+        if (wholeJobs)
+        {
+            for (var i = 0; i < jobs.Count; i++)
+            {
+                json.Append(i > 0 ? "," : string.Empty).Append('"').Append("api/v1/groups?job=").Append(UrlEncoder.Default.Encode(jobs[i])).Append('"');
+            }
+        }
+        else
+        {
+            for (var i = 0; i < matching.Count; i++)
+            {
+                json.Append(i > 0 ? "," : string.Empty).Append('"').Append(DeleteUrl(matching[i].Key)).Append('"');
+            }
+        }
+        json.Append("]}");
+        // URL-encoded and base64url text only: no '<', so the block cannot be closed early.
+        sb.Append(json).Append("</script>\n");
+    }
+
+    private static void SortHeader(StringBuilder sb, PageLinks links, WebPageSortColumn column, string text)
+    {
+        var current = links.Sort.Column == column;
+        var name = column.ToString().ToLowerInvariant();
+        sb.Append("<span class=\"c-").Append(name).Append("\" role=\"columnheader\"")
+          .Append(current ? (links.Sort.Descending ? " aria-sort=\"descending\"" : " aria-sort=\"ascending\"") : string.Empty).Append('>')
+          .Append("<a class=\"sort").Append(current ? " current" : string.Empty).Append("\" data-sort=\"").Append(name).Append("\" href=\"")
+          .Append(Encode(links.Href(1, links.Sort.Toggle(column)))).Append("\">").Append(Encode(text))
+          .Append(current ? (links.Sort.Descending ? " ▼" : " ▲") : string.Empty).Append("</a></span>");
     }
 
     /// <summary>Series in a group as the page counts them: one per pushed metric (a histogram is one).</summary>
@@ -128,37 +204,79 @@ public static class WebPageRenderer
         return sb.ToString();
     }
 
+    /// <summary>
+    /// The reason of the last rejected push, when the store keeps one (the failure-reason work adds
+    /// it to <see cref="MetricGroup"/>); null: only its time is known.
+    /// </summary>
+    internal static string? FailureReason(MetricGroup group) => null;
+
+    /// <summary>The group's state, as the page's state column and class name say it.</summary>
+    public static string State(MetricGroup group) =>
+        group.IsStale ? "stale" : !group.LastPushSuccessful ? "failed" : "ok";
+
+    /// <summary>
+    /// One group: a compact row (a <c>&lt;summary&gt;</c>, so it opens without script) with job, the
+    /// other grouping labels, series, last push and state; opened, the times, the delete and the families.
+    /// </summary>
     private static void Group(StringBuilder sb, MetricGroup group, DateTimeOffset now)
     {
         var series = SeriesCount(group);
-        var failed = !group.LastPushSuccessful;
-        sb.Append("<li class=\"group").Append(failed ? " failed" : string.Empty).Append("\" data-series=\"").Append(series).Append("\">\n");
-        sb.Append("<div class=\"group-head\">\n<h2 class=\"labels\">");
+        var state = State(group);
+        sb.Append("<details class=\"group s-").Append(state).Append("\" role=\"rowgroup\" data-series=\"").Append(series)
+          .Append("\" data-job=\"").Append(Encode(group.Key.Job)).Append("\">\n<summary role=\"row\">");
+        sb.Append("<span class=\"c-job\" role=\"cell\"><span class=\"lv\">").Append(Encode(group.Key.Job)).Append("</span></span>");
+        sb.Append("<span class=\"c-labels labels\" role=\"cell\">");
+        foreach (var (name, value) in group.Key.Labels)
+        {
+            if (name == GroupingKey.JobLabel)
+            {
+                continue;
+            }
+            sb.Append("<span class=\"label\"><span class=\"ln\">").Append(Encode(name)).Append("</span>=<span class=\"lv\">\"")
+              .Append(Encode(value)).Append("\"</span></span> ");
+        }
+        sb.Append("</span>");
+        sb.Append("<span class=\"c-series num\" role=\"cell\">").Append(Number(series)).Append("</span>");
+        sb.Append("<span class=\"c-age\" role=\"cell\">").Append(group.LastPushTime is { } pushed ? Age(pushed, now, "push") : "never").Append("</span>");
+        sb.Append("<span class=\"c-state\" role=\"cell\">");
+        StateCell(sb, group, now);
+        sb.Append("</span></summary>\n");
+
+        sb.Append("<div class=\"detail\">\n<dl class=\"times\">\n");
+        sb.Append("<div><dt>Labels</dt><dd class=\"labels\">");
         foreach (var (name, value) in group.Key.Labels)
         {
             sb.Append("<span class=\"label\"><span class=\"ln\">").Append(Encode(name)).Append("</span>=<span class=\"lv\">\"")
               .Append(Encode(value)).Append("\"</span></span> ");
         }
-        sb.Length--;
-        sb.Append("</h2>\n");
-        sb.Append("<button type=\"button\" class=\"delete\" hidden data-url=\"").Append(Encode(DeleteUrl(group.Key)))
-          .Append("\" data-group=\"").Append(Encode(group.Key.ToString())).Append("\">Delete group</button>\n");
-        sb.Append("</div>\n<dl class=\"times\">\n");
-        sb.Append("<div><dt>Last push</dt><dd>").Append(group.LastPushTime is { } pushed ? Time(pushed, now, "push") : "never").Append("</dd></div>\n");
+        sb.Append("</dd></div>\n");
+        sb.Append("<div><dt>Last push</dt><dd>").Append(group.LastPushTime is { } last ? Time(last, now, "push") : "never").Append("</dd></div>\n");
+        var failed = !group.LastPushSuccessful;
         sb.Append("<div").Append(failed ? " class=\"failed\"" : string.Empty).Append("><dt>Last failure</dt><dd>")
           .Append(group.LastFailureTime is { } failure ? Time(failure, now, "failure") : "never");
         if (failed)
         {
             sb.Append(" <strong class=\"badge\">last push failed</strong>");
+            if (FailureReason(group) is { } reason)
+            {
+                sb.Append(" <q class=\"reason\">").Append(Encode(reason)).Append("</q>");
+            }
         }
         sb.Append("</dd></div>\n");
         if (group.ExpiresAt is { } expires)
         {
-            sb.Append("<div><dt>Expires</dt><dd>").Append(Time(expires, now, "expiry")).Append("</dd></div>\n");
+            sb.Append("<div><dt>").Append(group.IsStale ? "Expired" : "Expires").Append("</dt><dd>").Append(Time(expires, now, "expiry")).Append("</dd></div>\n");
+        }
+        if (group.StaleUntil is { } until)
+        {
+            sb.Append("<div class=\"stale\"><dt>Deleted</dt><dd>").Append(Time(until, now, "stale-until"))
+              .Append(" (stale: listed, no longer scraped except its push_time_seconds)</dd></div>\n");
         }
         sb.Append("<div><dt>Series</dt><dd>").Append(Number(series)).Append(" in ").Append(group.Families.Count)
           .Append(group.Families.Count == 1 ? " family" : " families").Append("</dd></div>\n");
         sb.Append("</dl>\n");
+        sb.Append("<button type=\"button\" class=\"delete\" hidden data-url=\"").Append(Encode(DeleteUrl(group.Key)))
+          .Append("\" data-group=\"").Append(Encode(group.Key.ToString())).Append("\">Delete group</button>\n");
 
         if (group.Families.Count > 0)
         {
@@ -169,7 +287,42 @@ public static class WebPageRenderer
             }
             sb.Append("</div>\n");
         }
-        sb.Append("</li>\n");
+        sb.Append("</div>\n</details>\n");
+    }
+
+    private static void StateCell(StringBuilder sb, MetricGroup group, DateTimeOffset now)
+    {
+        if (group.StaleUntil is { } until)
+        {
+            sb.Append("<span class=\"state stale\">stale</span> <span class=\"note\">deleted ").Append(Age(until, now, "stale-until")).Append("</span>");
+            return;
+        }
+        if (!group.LastPushSuccessful)
+        {
+            sb.Append("<span class=\"state failed\">last push failed</span>");
+            if (group.LastFailureTime is { } failure)
+            {
+                sb.Append(" <span class=\"note\">").Append(Age(failure, now, "failure")).Append("</span>");
+            }
+            if (FailureReason(group) is { } reason)
+            {
+                sb.Append(" <span class=\"reason\" title=\"").Append(Encode(reason)).Append("\">").Append(Encode(reason)).Append("</span>");
+            }
+            return;
+        }
+        sb.Append("<span class=\"state ok\">ok</span>");
+        if (group.ExpiresAt is { } expires)
+        {
+            sb.Append(" <span class=\"note\">expires ").Append(Age(expires, now, "expiry")).Append("</span>");
+        }
+    }
+
+    /// <summary>A relative time only ("5 min ago", "in 3 h"), the absolute one in its title; the script keeps it current.</summary>
+    private static string Age(DateTimeOffset time, DateTimeOffset now, string kind)
+    {
+        var iso = time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        var shown = time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+        return $"<time class=\"{kind}\" datetime=\"{iso}\" title=\"{shown}\"><span class=\"rel\">{Relative(time, now)}</span></time>";
     }
 
     private static void Family(StringBuilder sb, PushedFamily pushed, GroupingKey key, DateTimeOffset now)
@@ -383,31 +536,53 @@ public static class WebPageRenderer
         return future ? "in " + amount : amount + " ago";
     }
 
-    private static void Pager(StringBuilder sb, WebPageQuery query, int page, int pages)
+    private static void Pager(StringBuilder sb, PageLinks links, int page, int pages)
     {
         if (pages <= 1)
         {
             return;
         }
         sb.Append("<nav class=\"pager\" aria-label=\"Pages\">");
-        Link(sb, query, 1, "« First", page > 1, "first");
-        Link(sb, query, page - 1, "‹ Previous", page > 1, "prev");
+        Link(sb, links, 1, "« First", page > 1, "first");
+        Link(sb, links, page - 1, "‹ Previous", page > 1, "prev");
         sb.Append(" <span class=\"page-of\">Page ").Append(Number(page)).Append(" of ").Append(Number(pages)).Append("</span> ");
-        Link(sb, query, page + 1, "Next ›", page < pages, "next");
-        Link(sb, query, pages, "Last »", page < pages, "last");
+        Link(sb, links, page + 1, "Next ›", page < pages, "next");
+        Link(sb, links, pages, "Last »", page < pages, "last");
         sb.Append("</nav>\n");
     }
 
-    private static void Link(StringBuilder sb, WebPageQuery query, int page, string text, bool enabled, string rel)
+    private static void Link(StringBuilder sb, PageLinks links, int page, string text, bool enabled, string rel)
     {
         if (!enabled)
         {
             sb.Append("<span class=\"disabled\">").Append(Encode(text)).Append("</span> ");
             return;
         }
-        var href = "./?" + (query.HasFilter ? "q=" + UrlEncoder.Default.Encode(query.Filter) + "&" : string.Empty) + "page=" + page.ToString(CultureInfo.InvariantCulture);
-        sb.Append("<a class=\"").Append(rel).Append("\" href=\"").Append(Encode(href)).Append("\"")
+        sb.Append("<a class=\"").Append(rel).Append("\" href=\"").Append(Encode(links.Href(page, links.Sort))).Append("\"")
           .Append(rel is "prev" or "next" ? $" rel=\"{rel}\"" : string.Empty).Append('>').Append(Encode(text)).Append("</a> ");
+    }
+
+    /// <summary>Links to other pages or orders of the same filter.</summary>
+    private sealed record PageLinks(WebPageQuery Query, WebPageSort Sort)
+    {
+        public string Href(int page, WebPageSort sort)
+        {
+            var parts = new List<string>();
+            if (Query.HasFilter)
+            {
+                parts.Add("q=" + UrlEncoder.Default.Encode(Query.Filter));
+            }
+            if (!sort.IsDefault)
+            {
+                parts.Add("sort=" + sort.ColumnName);
+                parts.Add("dir=" + (sort.Descending ? "desc" : "asc"));
+            }
+            if (page > 1)
+            {
+                parts.Add("page=" + page.ToString(CultureInfo.InvariantCulture));
+            }
+            return "./" + (parts.Count > 0 ? "?" + string.Join('&', parts) : string.Empty);
+        }
     }
 
     /// <summary>

@@ -55,7 +55,7 @@
   }
 
   function removeGroup(button) {
-    var item = button.closest('li.group');
+    var item = button.closest('details.group');
     if (!item) { return; }
     var series = parseInt(item.getAttribute('data-series') || '0', 10);
     item.parentNode.removeChild(item);
@@ -70,10 +70,63 @@
     if (s) { s.textContent = formatNumber(total); }
   }
 
-  Array.prototype.forEach.call(document.querySelectorAll('button.delete'), function (button) {
+  Array.prototype.forEach.call(document.querySelectorAll('button.delete[data-url]'), function (button) {
     button.hidden = false;
     button.addEventListener('click', onDelete);
   });
+
+  // --- delete the filtered set (admins) ------------------------------------------------------------
+  // The server lists what to DELETE: whole jobs through /api/v1/groups?job=, or, when the filter
+  // holds only some of a job's groups, each group's push URL. A few requests in flight at once.
+  var deleteSet = document.getElementById('delete-set');
+  var targets = document.getElementById('delete-set-targets');
+  if (deleteSet && targets) {
+    deleteSet.hidden = false;
+    deleteSet.addEventListener('click', function () {
+      var urls = JSON.parse(targets.textContent).urls;
+      var count = parseInt(deleteSet.getAttribute('data-count'), 10);
+      var jobs = parseInt(deleteSet.getAttribute('data-jobs'), 10);
+      var filter = deleteSet.getAttribute('data-filter');
+      var what = formatNumber(count) + (count === 1 ? ' group' : ' groups') + ' of ' + formatNumber(jobs) + (jobs === 1 ? ' job' : ' jobs');
+      if (!window.confirm('Delete ' + what + (filter ? ' matching "' + filter + '"' : ' (every group)') +
+          '?\n\nTheir metrics disappear from /metrics. This cannot be undone.')) {
+        return;
+      }
+      deleteSet.disabled = true;
+      var next = 0, done = 0, failed = [];
+      say('Deleting ' + what + ' …', false);
+      function one() {
+        if (next >= urls.length) { return Promise.resolve(); }
+        var url = urls[next++];
+        return fetch(url, {
+          method: 'DELETE',
+          headers: { 'X-Requested-By': 'serverlesspush' },
+          credentials: 'same-origin',
+          cache: 'no-store',
+          redirect: 'error'
+        }).then(function (response) {
+          if (!response.ok) { failed.push(response.status + ' ' + decodeURIComponent(url)); }
+        }, function (error) {
+          failed.push(error.message);
+        }).then(function () {
+          done++;
+          say('Deleting ' + what + ' … ' + formatNumber(done) + ' of ' + formatNumber(urls.length) + ' requests', false);
+          return one();
+        });
+      }
+      var workers = [];
+      for (var i = 0; i < Math.min(8, urls.length); i++) { workers.push(one()); }
+      Promise.all(workers).then(function () {
+        if (failed.length > 0) {
+          say('Deleted with ' + failed.length + ' failures: ' + failed.slice(0, 3).join('; '), true);
+          deleteSet.disabled = false;
+          return;
+        }
+        say('Deleted ' + what + '.', false);
+        window.location.reload();
+      });
+    });
+  }
 
   // --- relative times ----------------------------------------------------------------------------
   function relative(then, now) {
@@ -100,7 +153,7 @@
   window.setInterval(refreshTimes, 10000);
 
   // --- conveniences ------------------------------------------------------------------------------
-  // "/" focuses the filter; "Expand all" opens every family on this page.
+  // "/" focuses the filter; "Expand all" opens every group on this page.
   var filter = document.getElementById('q');
   document.addEventListener('keydown', function (event) {
     if (event.key === '/' && filter && document.activeElement !== filter &&
@@ -111,15 +164,15 @@
     }
   });
 
-  var families = document.querySelectorAll('details.family');
-  if (counts && families.length > 0) {
+  var groupRows = document.querySelectorAll('details.group');
+  if (counts && groupRows.length > 0) {
     var toggle = document.createElement('button');
     toggle.type = 'button';
     toggle.className = 'toggle-all';
     toggle.textContent = 'Expand all';
     toggle.addEventListener('click', function () {
       var open = toggle.textContent === 'Expand all';
-      Array.prototype.forEach.call(document.querySelectorAll('details.family'), function (d) { d.open = open; });
+      Array.prototype.forEach.call(document.querySelectorAll('details.group'), function (d) { d.open = open; });
       toggle.textContent = open ? 'Collapse all' : 'Expand all';
     });
     counts.appendChild(document.createTextNode(' '));
