@@ -101,7 +101,7 @@ public sealed class GatewayTelemetryTests(AzuriteFixture azurite, ITestOutputHel
         var storageDown = await Send(HttpMethod.Get, "/-/ready", key: null);
         fault.Armed = false;
         Assert.Equal(HttpStatusCode.ServiceUnavailable, storageDown.StatusCode);
-        var sweep = await new ExpirySweeper(gateway.Services.GetRequiredService<IGroupStore>(), new ShiftedTimeProvider(TimeSpan.FromHours(2)),
+        var sweep = await new ExpirySweeper(gateway.Services.GetRequiredService<IGroupStore>(), gateway.Services.GetRequiredService<IOptions<GatewayOptions>>(), new ShiftedTimeProvider(TimeSpan.FromHours(2)),
             NullLogger<ExpirySweeper>.Instance).SweepAsync();
         Assert.Equal(1, sweep.Deleted);
         var lastScrape = await (await Send(HttpMethod.Get, "/metrics", key: null)).Content.ReadAsStringAsync();
