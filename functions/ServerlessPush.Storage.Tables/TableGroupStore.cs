@@ -100,9 +100,20 @@ public sealed class TableGroupStore : IGroupStore
             },
             cancellationToken);
 
+    /// <summary>
+    /// The head alone by a point read first: a group that does not exist (the usual answer for the
+    /// push's sibling check) then costs one cheap request. A live group is read whole, in one query,
+    /// so the head, its chunks and the failure time are one consistent read.
+    /// </summary>
     private async Task<MetricGroup?> GetGroupAsync(GroupingKey key, CancellationToken cancellationToken)
     {
-        var partition = await _table.ReadPartitionAsync(TableKeys.GroupPartition(key), cancellationToken).ConfigureAwait(false);
+        var pk = TableKeys.GroupPartition(key);
+        var head = await _table.ReadHeadAsync(pk, ["Labels", "Deleted"], cancellationToken).ConfigureAwait(false);
+        if (head is null || GroupRows.IsDeleted(head) || !GroupRows.LabelsOf(head).Equals(key))
+        {
+            return null;
+        }
+        var partition = await _table.ReadPartitionAsync(pk, cancellationToken).ConfigureAwait(false);
         // A partition holding another group's labels (a hashed key shared) holds nothing of this group.
         return partition?.Group is { } group && group.Key.Equals(key) ? group : null;
     }
