@@ -50,7 +50,10 @@ public sealed class RatioSummary
     }
 
     private static string Ratio(double? ours, double? other) =>
-        ours is { } o && other is { } r && r > 0 ? (o / r).ToString("0.00", CultureInfo.InvariantCulture) + "×" : "–";
+        ours is { } o && other is { } r && r > 0
+            // Two significant digits below 0.1 (the reference's PUT at 10,000 groups is ~1,000× slower).
+            ? (o / r < 0.1 ? (o / r).ToString("G2", CultureInfo.InvariantCulture) : (o / r).ToString("0.00", CultureInfo.InvariantCulture)) + "×"
+            : "–";
 
     private static string N(int n) => n.ToString("N0", CultureInfo.InvariantCulture);
 }
