@@ -21,28 +21,24 @@ namespace ServerlessPush.Storage.Tables;
 /// different partitions, so they cannot share a transaction).</param>
 public sealed class TableMetricTypeIndex(TableClient table, int maxConcurrency = GatewayOptions.DefaultMaxStorageCallsPerRequest) : IMetricTypeIndex
 {
-    public async Task RegisterAsync(GroupingKey group, IReadOnlyCollection<(string Name, MetricType Type)> families, CancellationToken cancellationToken = default)
+    public Task RegisterAsync(GroupingKey group, IReadOnlyCollection<(string Name, MetricType Type)> families, CancellationToken cancellationToken = default) =>
+        StorageGuard.RunAsync(() => RegisterAllAsync(group, families, cancellationToken), cancellationToken);
+
+    private async Task RegisterAllAsync(GroupingKey group, IReadOnlyCollection<(string Name, MetricType Type)> families, CancellationToken cancellationToken)
     {
         var labels = JsonSerializer.Serialize(group.Labels.Select(l => new[] { l.Key, l.Value }));
         var groupPk = TableKeys.GroupPartition(group);
-        try
+        // Rows are the first thing a push writes: a push whose hashed key is taken by another
+        // group (or name) is refused here, before it replaces that group's rows.
+        if (TableKeys.IsHashed(groupPk))
         {
-            // Rows are the first thing a push writes: a push whose hashed key is taken by another
-            // group (or name) is refused here, before it replaces that group's rows.
-            if (TableKeys.IsHashed(groupPk))
-            {
-                await EnsureGroupFreeAsync(groupPk, group, cancellationToken).ConfigureAwait(false);
-            }
-            await Parallel.ForEachAsync(families, new ParallelOptions { MaxDegreeOfParallelism = maxConcurrency, CancellationToken = cancellationToken }, async (f, ct) =>
-                await RegisterOneAsync(
-                    new TableEntity(TableKeys.NamePartition(f.Name), TableKeys.TypeRow(PushValidator.TypeName(f.Type), groupPk)) { ["Labels"] = labels, ["Name"] = f.Name },
-                    f.Name,
-                    ct).ConfigureAwait(false)).ConfigureAwait(false);
+            await EnsureGroupFreeAsync(groupPk, group, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (StorageFaults.IsUnavailable(e, cancellationToken))
-        {
-            throw StorageFaults.Unavailable(e);
-        }
+        await Parallel.ForEachAsync(families, new ParallelOptions { MaxDegreeOfParallelism = maxConcurrency, CancellationToken = cancellationToken }, async (f, ct) =>
+            await RegisterOneAsync(
+                new TableEntity(TableKeys.NamePartition(f.Name), TableKeys.TypeRow(PushValidator.TypeName(f.Type), groupPk)) { ["Labels"] = labels, ["Name"] = f.Name },
+                f.Name,
+                ct).ConfigureAwait(false)).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<TypeRegistration>> FindAsync(string name, GroupingKey except, MetricType? exceptType, int limit, CancellationToken cancellationToken = default)
@@ -56,18 +52,14 @@ public sealed class TableMetricTypeIndex(TableClient table, int maxConcurrency =
                 TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {PushValidator.TypeName(type) + "}"}"),
             }
             : [TableClient.CreateQueryFilter($"PartitionKey eq {pk}")];
-        try
-        {
-            var pages = await Task.WhenAll(filters.Select(f => FirstRowsAsync(f, name, ownPk, limit, cancellationToken))).ConfigureAwait(false);
-            return pages.SelectMany(p => p).Take(limit).ToList();
-        }
-        catch (Exception e) when (StorageFaults.IsUnavailable(e, cancellationToken))
-        {
-            throw StorageFaults.Unavailable(e);
-        }
+        var pages = await StorageGuard.RunAsync(() => Task.WhenAll(filters.Select(f => FirstRowsAsync(f, name, ownPk, limit, cancellationToken))), cancellationToken).ConfigureAwait(false);
+        return pages.SelectMany(p => p).Take(limit).ToList();
     }
 
-    public async Task<bool> RemoveIfUnchangedAsync(TypeRegistration registration, CancellationToken cancellationToken = default)
+    public Task<bool> RemoveIfUnchangedAsync(TypeRegistration registration, CancellationToken cancellationToken = default) =>
+        StorageGuard.RunAsync(() => RemoveRowIfUnchangedAsync(registration, cancellationToken), cancellationToken);
+
+    private async Task<bool> RemoveRowIfUnchangedAsync(TypeRegistration registration, CancellationToken cancellationToken)
     {
         try
         {
@@ -82,10 +74,6 @@ public sealed class TableMetricTypeIndex(TableClient table, int maxConcurrency =
         catch (RequestFailedException e) when (e.Status == 412)
         {
             return false;
-        }
-        catch (Exception e) when (StorageFaults.IsUnavailable(e, cancellationToken))
-        {
-            throw StorageFaults.Unavailable(e);
         }
     }
 
@@ -106,7 +94,7 @@ public sealed class TableMetricTypeIndex(TableClient table, int maxConcurrency =
     private async Task EnsureGroupFreeAsync(string groupPk, GroupingKey group, CancellationToken cancellationToken)
     {
         var head = await table.GetEntityIfExistsAsync<TableEntity>(groupPk, TableKeys.HeadRow, ["Labels", "Deleted"], cancellationToken).ConfigureAwait(false);
-        if (head.HasValue && head.Value!.GetBoolean("Deleted") != true && !TableGroupStore.LabelsOf(head.Value).Equals(group))
+        if (head.HasValue && head.Value!.GetBoolean("Deleted") != true && !GroupRows.LabelsOf(head.Value).Equals(group))
         {
             throw new StorageUnavailableException($"Group {group} cannot be stored: its hashed partition key {groupPk} is held by another group.");
         }

@@ -8,8 +8,8 @@ using ServerlessPush.Benchmarks;
 //          Writes artifacts/benchmarks/micro.md.
 //   scrape-cpu  the scrape's CPU steps without storage, in memory, at --scrape-levels.
 //   all    all three, then artifacts/benchmarks/results.md.
-// Options (load): --put-seconds N, --clients N, --put-levels 100,1000,10000, --scrape-levels 1000,10000,20000,50000,
-//                 --gateway-max-groups 10000, --scrape-runs N, --large-series N, --out DIR
+// Options (load): --put-seconds N, --clients N, --put-levels 100,1000,10000,100000, --scrape-levels 100,1000,10000,50000,100000,
+//                 --gateway-max-groups 100000, --scrape-runs N, --large-series 10000,100000, --out DIR
 var command = args.Length > 0 ? args[0] : "all";
 var load = new LoadOptions();
 for (var i = 1; i < args.Length; i++)
@@ -23,7 +23,7 @@ for (var i = 1; i < args.Length; i++)
         case "--put-levels": load.PutLevels = Ints(); break;
         case "--scrape-levels": load.ScrapeLevels = Ints(); break;
         case "--scrape-runs": load.ScrapeRuns = int.Parse(Next(), CultureInfo.InvariantCulture); break;
-        case "--large-series": load.LargeSeries = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+        case "--large-series": load.LargeSeries = Ints(); break;
         case "--gateway-max-groups": load.GatewayMaxGroups = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--out": load.OutputDirectory = Path.GetFullPath(Next()); break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;

@@ -4,12 +4,34 @@ using ServerlessPush.Core.Grouping;
 namespace ServerlessPush.Core.Storage;
 
 /// <summary>
-/// Durable home of the groups. One group is written atomically: a reader sees the whole old
-/// group or the whole new one. Faults surface as <see cref="StorageUnavailableException"/>.
+/// Durable home of the groups, shared by every gateway instance. What an implementation promises
+/// (docs/consistency.md argues it for the Table Storage one):
+/// <list type="bullet">
+/// <item><b>Atomic groups.</b> One group is written atomically: a reader sees the whole old group or
+/// the whole new one, never a mix, and a failed write leaves nothing of itself.</item>
+/// <item><b>Read your acknowledged writes, everywhere.</b> A write (or delete) that returned before a
+/// read began, on any instance, is seen by that read (<see cref="GetAsync"/>, <see cref="ReadStateAsync"/>,
+/// <see cref="ReadAllAsync"/>) or a later one is; a group storage no longer has is not served. No
+/// clock decides this.</item>
+/// <item><b>Permits.</b> A write with a <see cref="GroupPermit"/> lands only while that permit exists;
+/// a revoked permit never exists again. This is what the metric-name index's stale-row removal rests on.</item>
+/// <item><b>Distinct keys, distinct groups.</b> Two grouping keys never share stored state; a write that
+/// cannot be stored without touching another group's state is refused as unavailable.</item>
+/// <item><b>Faults.</b> Anything storage or the way to it throws surfaces as
+/// <see cref="StorageUnavailableException"/> (answered 503 with Retry-After); cancellation through the
+/// caller's token surfaces as <see cref="OperationCanceledException"/>. Nothing else escapes for a
+/// storage fault, so a caller never turns one into a 500 or a false success.</item>
+/// <item><b>Expiry.</b> A group past its expiry (by the reading instance's clock) is not returned by
+/// <see cref="ReadAllAsync"/>; the sweep (<see cref="ListExpiryCandidatesAsync"/>,
+/// <see cref="DeleteIfExpiredAsync"/>) deletes it later without losing a renewal that raced it.</item>
+/// </list>
+/// Costs the push path relies on: <see cref="GetAsync"/> of a group that does not exist is one point
+/// read; a blind <see cref="WriteAsync(GroupingKey, GroupMutation, GroupPermit, CancellationToken)"/> is one
+/// storage transaction; <see cref="ReadAllAsync"/> on a warm instance reads only what changed since its last call.
 /// </summary>
 public interface IGroupStore
 {
-    /// <summary>One group, or null.</summary>
+    /// <summary>One group as stored (with its failure time), or null if absent, deleted or a tombstone. Expired groups are returned; the caller decides.</summary>
     Task<MetricGroup?> GetAsync(GroupingKey key, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -45,7 +67,11 @@ public interface IGroupStore
     /// <summary>The keys of every group, without their families.</summary>
     IAsyncEnumerable<GroupingKey> ListKeysAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Every group, streamed in storage order; expired ones too, until the sweep deletes them (the caller decides by its clock).</summary>
+    /// <summary>
+    /// Every live group, streamed in storage order: a snapshot taken after the call began, holding every
+    /// write acknowledged before it. Expired groups are included until the sweep deletes them (the
+    /// caller decides by its clock whether one is live, stale or gone). Concurrent calls may share one refresh.
+    /// </summary>
     IAsyncEnumerable<MetricGroup> ReadAllAsync(CancellationToken cancellationToken = default);
 
     /// <summary>

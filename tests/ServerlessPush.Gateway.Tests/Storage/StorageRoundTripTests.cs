@@ -59,6 +59,22 @@ public sealed class StorageRoundTripTests(AzuriteFixture fixture, ITestOutputHel
         Assert.All(alternating, n => Assert.Equal(2, n));
     }
 
+    [Fact]
+    public async Task Steady_state_put_makes_point_operations_only()
+    {
+        // A query scans the whole table on Azurite (and a range of it on Azure); point operations find
+        // their row by key. The steady-state PUT's sibling check finds no sibling: one point read.
+        await using var gateway = await GatewayServer.StartAsync(fixture.Azurite);
+        const string g = "/metrics/job/pt/instance/i1";
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(gateway, HttpMethod.Put, g, Body)).StatusCode);
+
+        gateway.StorageRequests.Reset();
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(gateway, HttpMethod.Put, g, Body)).StatusCode);
+        output.WriteLine($"steady PUT: {gateway.StorageRequests.Count} requests, {gateway.StorageRequests.Queries} queries");
+        Assert.Equal(2, gateway.StorageRequests.Count);
+        Assert.Equal(0, gateway.StorageRequests.Queries);
+    }
+
     private static Task<HttpResponseMessage> SendAsync(GatewayServer gateway, HttpMethod method, string path, string body, string? ttl = null)
     {
         var request = new HttpRequestMessage(method, path) { Content = new StringContent(body, Encoding.UTF8, "text/plain") };

@@ -15,12 +15,13 @@ namespace ServerlessPush.Storage.Tables;
 /// storage's clocks, a scrape serves every write acknowledged (on any instance) before it began, and
 /// nothing storage no longer has. The argument is in docs/consistency.md.
 /// </summary>
-public sealed partial class TableGroupStore
+internal sealed class ScrapeView(GroupTable table)
 {
     /// <summary>Changed groups are read one partition each, this many at a time.</summary>
     internal const int PartitionReadParallelism = 8;
 
-    private const int PageSize = 1000;
+    /// <summary>Groups decoded per thread-pool work item while a whole range is read.</summary>
+    private const int DecodeBatch = 256;
 
     /// <summary>
     /// How long one refresh may take. Refreshes are shared and run to completion whatever happens to
@@ -85,12 +86,12 @@ public sealed partial class TableGroupStore
                 using var timeout = new CancellationTokenSource(RefreshTimeout);
                 try
                 {
-                    await RefreshViewAsync(timeout.Token).ConfigureAwait(false);
+                    await StorageGuard.RunAsync(() => RefreshViewAsync(timeout.Token), timeout.Token).ConfigureAwait(false);
                 }
                 catch (Exception e)
                 {
                     // Its waiters may all have gone (their deadlines passed): say it once here.
-                    _logger.LogWarning("Scrape view refresh failed: {Reason}", e.Message);
+                    table.Logger.LogWarning("Scrape view refresh failed: {Reason}", e.Message);
                     throw;
                 }
             });
@@ -99,7 +100,7 @@ public sealed partial class TableGroupStore
 
     private async Task RefreshViewAsync(CancellationToken cancellationToken)
     {
-        await EnsureTableSafeAsync(cancellationToken).ConfigureAwait(false);
+        await table.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var started = Stopwatch.GetTimestamp();
         SortedDictionary<string, ViewEntry> view;
         if (_readWholeRangeNext)
@@ -137,7 +138,7 @@ public sealed partial class TableGroupStore
         var changed = new List<string>();
         var heads = 0;
         var filter = GroupRangeFilter + $" and RowKey eq '{TableKeys.HeadRow}'";
-        await foreach (var head in ScanAsync(filter, ["PartitionKey", "Deleted"], cancellationToken).ConfigureAwait(false))
+        await foreach (var head in table.ScanAsync(filter, ["PartitionKey", "Deleted"], cancellationToken).ConfigureAwait(false))
         {
             heads++;
             if (head.GetBoolean("Deleted") == true)
@@ -153,7 +154,7 @@ public sealed partial class TableGroupStore
                 changed.Add(head.PartitionKey);
             }
         }
-        return (kept, changed, Math.Max(1, (heads + PageSize - 1) / PageSize));
+        return (kept, changed, Math.Max(1, (heads + GroupTable.PageSize - 1) / GroupTable.PageSize));
     }
 
     /// <summary>Reads the changed partitions (each whole, so never half a group) into the kept view.</summary>
@@ -162,7 +163,7 @@ public sealed partial class TableGroupStore
         var read = new ViewEntry?[changed.Count];
         await Parallel.ForAsync(0, changed.Count, new ParallelOptions { MaxDegreeOfParallelism = PartitionReadParallelism, CancellationToken = cancellationToken }, async (i, ct) =>
         {
-            var partition = await ReadPartitionAsync(changed[i], ct).ConfigureAwait(false);
+            var partition = await table.ReadPartitionAsync(changed[i], ct).ConfigureAwait(false);
             read[i] = partition?.Group is { } group ? new ViewEntry(group, partition.Head.ETag) : null;
         }).ConfigureAwait(false);
         for (var i = 0; i < changed.Count; i++)
@@ -178,76 +179,72 @@ public sealed partial class TableGroupStore
 
     /// <summary>
     /// Reads every row of every group. A group whose head still has the ETag the view holds keeps its
-    /// decoded entry. Afterwards: if most groups had changed, the next refresh reads the whole range again.
+    /// decoded entry; the others are decoded in batches on the thread pool while the next pages are
+    /// fetched (decoding costs about as much as the reading). Afterwards: if most groups had changed,
+    /// the next refresh reads the whole range again.
     /// </summary>
     private async Task<SortedDictionary<string, ViewEntry>> ReadWholeRangeAsync(CancellationToken cancellationToken)
     {
         var view = new SortedDictionary<string, ViewEntry>(StringComparer.Ordinal);
+        var decoding = new List<Task<List<(string Pk, StoredPartition? Partition)>>>();
+        var batch = new List<(string Pk, List<TableEntity> Rows)>();
         var changed = 0;
         var rows = new List<TableEntity>();
         string? currentPk = null;
-        await foreach (var row in ScanAsync(GroupRangeFilter, select: null, cancellationToken).ConfigureAwait(false))
+        void Complete()
+        {
+            if (currentPk is null || rows.FirstOrDefault(r => r.RowKey == TableKeys.HeadRow) is not { } head || GroupRows.IsDeleted(head))
+            {
+                return;
+            }
+            if (_view.TryGetValue(currentPk, out var known) && known.Head == head.ETag)
+            {
+                view[currentPk] = known;
+                return;
+            }
+            changed++;
+            batch.Add((currentPk, rows));
+            if (batch.Count >= DecodeBatch)
+            {
+                decoding.Add(DecodeAsync(batch));
+                batch = [];
+            }
+        }
+        await foreach (var row in table.ScanAsync(GroupRangeFilter, select: null, cancellationToken).ConfigureAwait(false))
         {
             if (row.PartitionKey != currentPk)
             {
-                changed += await AddPartitionAsync(view, currentPk, rows, cancellationToken).ConfigureAwait(false);
+                Complete();
                 rows = [];
                 currentPk = row.PartitionKey;
             }
             rows.Add(row);
         }
-        changed += await AddPartitionAsync(view, currentPk, rows, cancellationToken).ConfigureAwait(false);
-        _readWholeRangeNext = _viewLoaded && Waves(changed) > Math.Max(1, (view.Count + PageSize - 1) / PageSize);
+        Complete();
+        decoding.Add(DecodeAsync(batch));
+        foreach (var decoded in await Task.WhenAll(decoding).ConfigureAwait(false))
+        {
+            foreach (var (pk, assembled) in decoded)
+            {
+                var partition = assembled;
+                if (partition is { Torn: true })
+                {
+                    // The rows span pages and the head flipped to new chunks in between: read the partition again, whole.
+                    partition = await table.ReadPartitionAsync(pk, cancellationToken).ConfigureAwait(false);
+                }
+                if (partition?.Group is { } group)
+                {
+                    view[pk] = new ViewEntry(group, partition.Head.ETag);
+                }
+            }
+        }
+        _readWholeRangeNext = _viewLoaded && Waves(changed) > Math.Max(1, (view.Count + GroupTable.PageSize - 1) / GroupTable.PageSize);
         return view;
     }
 
-    /// <summary>Adds one partition's rows to the view; 1 if its group is new or changed, else 0.</summary>
-    private async Task<int> AddPartitionAsync(SortedDictionary<string, ViewEntry> view, string? pk, List<TableEntity> rows, CancellationToken cancellationToken)
-    {
-        if (pk is null || rows.FirstOrDefault(r => r.RowKey == TableKeys.HeadRow) is not { } head || head.GetBoolean("Deleted") == true)
-        {
-            return 0;
-        }
-        if (_view.TryGetValue(pk, out var known) && known.Head == head.ETag)
-        {
-            view[pk] = known;
-            return 0;
-        }
-        var partition = Assemble(pk, rows);
-        if (partition is { Torn: true })
-        {
-            // The rows span pages and the head flipped to new chunks in between: read the partition again, whole.
-            partition = await ReadPartitionAsync(pk, cancellationToken).ConfigureAwait(false);
-        }
-        if (partition?.Group is { } group)
-        {
-            view[pk] = new ViewEntry(group, partition.Head.ETag);
-        }
-        return 1;
-    }
+    private static Task<List<(string Pk, StoredPartition? Partition)>> DecodeAsync(List<(string Pk, List<TableEntity> Rows)> batch) =>
+        Task.Run(() => batch.Select(p => (p.Pk, GroupRows.Assemble(p.Rows))).ToList());
 
     private static readonly string GroupRangeFilter =
         $"PartitionKey ge '{TableKeys.GroupPrefix}' and PartitionKey lt '{TableKeys.GroupRangeEnd}'";
-
-    /// <summary>A query, paged by the SDK, with storage faults turned into <see cref="Core.Storage.StorageUnavailableException"/>.</summary>
-    private async IAsyncEnumerable<TableEntity> ScanAsync(string filter, IEnumerable<string>? select, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await using var enumerator = _table.QueryAsync<TableEntity>(filter, maxPerPage: PageSize, select: select, cancellationToken: cancellationToken)
-            .GetAsyncEnumerator(cancellationToken);
-        while (true)
-        {
-            try
-            {
-                if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
-                {
-                    yield break;
-                }
-            }
-            catch (Exception e) when (StorageFaults.IsUnavailable(e, cancellationToken))
-            {
-                throw StorageFaults.Unavailable(e);
-            }
-            yield return enumerator.Current;
-        }
-    }
 }
