@@ -162,10 +162,10 @@ public sealed partial class TableGroupStore : IGroupStore
     private StorageUnavailableException Contended(string pk, Exception? inner) =>
         new($"Group {pk} is busy with other writes (waited {_contendedWriteBudget.TotalSeconds:0} s); try again.", inner);
 
-    public async Task RecordFailureAsync(GroupingKey key, DateTimeOffset time, CancellationToken cancellationToken = default)
+    public async Task RecordFailureAsync(GroupingKey key, DateTimeOffset time, string reason, CancellationToken cancellationToken = default)
     {
         var pk = TableKeys.GroupPartition(key);
-        var failure = new TableEntity(pk, TableKeys.FailureRow) { ["FailureTicks"] = time.UtcTicks };
+        var failure = new TableEntity(pk, TableKeys.FailureRow) { ["FailureTicks"] = time.UtcTicks, ["Reason"] = FailureReason.Bound(reason) };
         try
         {
             for (var attempt = 1; attempt <= MaxWriteAttempts; attempt++)
@@ -419,7 +419,8 @@ public sealed partial class TableGroupStore : IGroupStore
             ToTime(head.GetInt64("PushTicks")),
             failure is null ? failureIfAbsent : ToTime(failure.GetInt64("FailureTicks")),
             ToTime(head.GetInt64("ExpiresTicks")),
-            head.GetInt64("TtlTicks") is { } ttl ? TimeSpan.FromTicks(ttl) : null);
+            head.GetInt64("TtlTicks") is { } ttl ? TimeSpan.FromTicks(ttl) : null,
+            failure?.GetString("Reason"));
         return new StoredPartition(group, head, chunkRows, Torn: false, hasFailureRow);
     }
 

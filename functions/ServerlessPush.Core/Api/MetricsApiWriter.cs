@@ -44,6 +44,8 @@ public static class MetricsApiWriter
     private const string LastPushSuccessfulKey = "last_push_successful";
     /// <summary>ServerlessPush addition: when the group expires (present only for groups with a TTL).</summary>
     private const string ExpiresAtKey = "expires_at";
+    /// <summary>ServerlessPush addition: the last rejected push's reason and time (present only once one is recorded).</summary>
+    private const string LastFailureKey = "last_failure";
 
     public static void Write(IBufferWriter<byte> output, IEnumerable<MetricGroup> groups)
     {
@@ -107,7 +109,7 @@ public static class MetricsApiWriter
         foreach (var pushed in group.Families)
         {
             var name = pushed.Name;
-            if (name is LabelsKey or LastPushSuccessfulKey or ExpiresAtKey || TimestampGauges.IsTimestampGaugeName(name))
+            if (name is LabelsKey or LastPushSuccessfulKey or ExpiresAtKey or LastFailureKey || TimestampGauges.IsTimestampGaugeName(name))
             {
                 continue;
             }
@@ -116,6 +118,17 @@ public static class MetricsApiWriter
         if (group.ExpiresAt is { } expiresAt)
         {
             entries[ExpiresAtKey] = () => GoJson.WriteString(output, GoJson.FormatTime(expiresAt));
+        }
+        if (group.LastFailureReason is { } reason)
+        {
+            entries[LastFailureKey] = () =>
+            {
+                Utf8Output.Write(output, "{\"reason\":"u8);
+                GoJson.WriteString(output, reason);
+                Utf8Output.Write(output, ",\"time\":"u8);
+                GoJson.WriteString(output, GoJson.FormatTime(group.LastFailureTime));
+                Utf8Output.Write(output, (byte)'}');
+            };
         }
         var pushTime = TimestampGauges.PushTime(group.Key, group.LastPushTime);
         var failureTime = TimestampGauges.PushFailureTime(group.Key, group.LastFailureTime);

@@ -108,8 +108,9 @@ public sealed class PushService
     private async Task<PushOutcome> RejectAsync(GroupingKey key, DateTimeOffset now, string error, CancellationToken cancellationToken)
     {
         _logger.LogInformation("Push to {Group} rejected: {Reason}", key, error);
-        await _store.RecordFailureAsync(key, now, cancellationToken).ConfigureAwait(false);
-        return new PushOutcome(RejectionPrefix + error);
+        var reason = RejectionPrefix + error;
+        await _store.RecordFailureAsync(key, now, FailureReason.Bound(reason), cancellationToken).ConfigureAwait(false);
+        return new PushOutcome(reason);
     }
 
     public Task DeleteAsync(GroupingKey key, CancellationToken cancellationToken = default) =>

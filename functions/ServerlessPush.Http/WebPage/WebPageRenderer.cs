@@ -150,6 +150,10 @@ public static class WebPageRenderer
         if (failed)
         {
             sb.Append(" <strong class=\"badge\">last push failed</strong>");
+            if (group.LastFailureReason is { } reason)
+            {
+                sb.Append(" <q class=\"reason\">").Append(Encode(reason)).Append("</q>");
+            }
         }
         sb.Append("</dd></div>\n");
         if (group.ExpiresAt is { } expires)
