@@ -48,8 +48,15 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
         }
         // Before the body is read: a caller without the right costs no more than its headers.
         if (!await CrossSiteRequests.AllowAsync(context).ConfigureAwait(false)
-            || !await access.AuthorizeAsync(context, AccessRight.Push).ConfigureAwait(false))
+            || await access.AuthorizeScopedAsync(context, AccessRight.Push).ConfigureAwait(false) is not { } scope)
         {
+            return;
+        }
+        // A scoped key is refused before its body is read too; a path that does not parse gets its 400 below, in the reference's order.
+        if (!scope.IsAll && GroupingPathParser.Parse(match.JobSegment, match.JobIsBase64, match.Labels) is { Success: true } early
+            && !scope.Allows(early.Key!.Job))
+        {
+            await AccessControl.WriteOutOfScopeAsync(response, early.Key.Job, scope).ConfigureAwait(false);
             return;
         }
         var limits = options.Value.Limits;

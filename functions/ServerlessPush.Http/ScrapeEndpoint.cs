@@ -8,7 +8,10 @@ using ServerlessPush.Core.Storage;
 
 namespace ServerlessPush.Http;
 
-/// <summary><c>GET /metrics</c>: text 0.0.4 or protobuf as the Accept header asks (OpenMetrics too when enabled), gzip when asked.</summary>
+/// <summary>
+/// <c>GET /metrics</c>: text 0.0.4 or protobuf as the Accept header asks (OpenMetrics too when enabled), gzip when asked;
+/// only the groups of <c>match[]</c> selectors when given, and only a scoped key's jobs.
+/// </summary>
 public sealed class ScrapeEndpoint(ScrapeService scrape, IOptions<GatewayOptions> options, AccessControl access, ILogger<ScrapeEndpoint> logger)
 {
     /// <summary>A gzip member holding nothing: header, an empty final deflate block, CRC 0, size 0.</summary>
@@ -19,8 +22,14 @@ public sealed class ScrapeEndpoint(ScrapeService scrape, IOptions<GatewayOptions
         var request = context.Request;
         var response = context.Response;
         var cancellationToken = context.RequestAborted;
-        if (!await access.AuthorizeAsync(context, AccessRight.Read).ConfigureAwait(false))
+        if (await access.AuthorizeScopedAsync(context, AccessRight.Read).ConfigureAwait(false) is not { } scope)
         {
+            return;
+        }
+        var (selection, selectionError) = SelectionQuery.Read(request, scope);
+        if (selection is null)
+        {
+            await Responses.ErrorAsync(response, StatusCodes.Status400BadRequest, selectionError!, cancellationToken).ConfigureAwait(false);
             return;
         }
         var negotiated = ScrapeNegotiation.Negotiate(request.Headers.Accept.ToString(), request.Headers.AcceptEncoding.ToString(), options.Value.Scrape.OpenMetrics);
@@ -28,7 +37,7 @@ public sealed class ScrapeEndpoint(ScrapeService scrape, IOptions<GatewayOptions
         IReadOnlyList<Core.Metrics.MetricFamily> families;
         try
         {
-            families = await scrape.CollectAsync(cancellationToken).ConfigureAwait(false);
+            families = await scrape.CollectAsync(selection, cancellationToken).ConfigureAwait(false);
         }
         catch (StorageUnavailableException e)
         {

@@ -77,6 +77,10 @@ public sealed class GroupSelection
 
     public static GroupSelection ForScope(JobScope scope) => scope.IsAll ? Everything : new([], scope);
 
+    /// <summary>Every group of one job (<c>?job=</c>), within the scope.</summary>
+    public static GroupSelection ForJob(string job, JobScope scope) =>
+        new([new GroupSelector([LabelMatcher.Create(GroupingKey.JobLabel, MatchOperator.Equal, job).Matcher!])], scope);
+
     public bool Matches(GroupingKey key)
     {
         if (!Scope.Allows(key.Job))

@@ -30,16 +30,22 @@ public sealed class WebPageEndpoint(ScrapeService scrape, AccessControl access, 
     {
         // Reading needs the read right (a browser asks for the key through the Basic challenge);
         // the static script and style hold nothing and stay open.
-        if (!await access.AuthorizeAsync(context, AccessRight.Read).ConfigureAwait(false))
+        if (await access.AuthorizeScopedAsync(context, AccessRight.Read).ConfigureAwait(false) is not { } scope)
         {
             return;
         }
         var response = context.Response;
+        var (selection, selectionError) = SelectionQuery.Read(context.Request, scope);
+        if (selection is null)
+        {
+            await Responses.ErrorAsync(response, StatusCodes.Status400BadRequest, selectionError!, context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
         var query = WebPageQuery.Create(context.Request.Query["q"].FirstOrDefault(), context.Request.Query["page"].FirstOrDefault());
         List<MetricGroup> groups;
         try
         {
-            groups = await scrape.ListGroupsAsync(context.RequestAborted).ConfigureAwait(false);
+            groups = await scrape.ListGroupsAsync(selection, context.RequestAborted).ConfigureAwait(false);
         }
         catch (StorageUnavailableException e)
         {
