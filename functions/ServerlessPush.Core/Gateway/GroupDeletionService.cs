@@ -7,8 +7,8 @@ namespace ServerlessPush.Core.Gateway;
 
 /// <summary>
 /// Delete by selector and age (<c>DELETE /api/v1/groups?match[]=…&amp;older_than=…</c>): lists the
-/// matching keys (only the named jobs' key ranges when every selector names its job), reads the
-/// groups only when an age is asked, then deletes with at most
+/// matching keys (only the named jobs' key ranges when every selector names its job) or, when an
+/// age is asked, takes them with their push times from the store's scrape view, then deletes with at most
 /// <see cref="GatewayOptions.MaxStorageCallsPerRequest"/> deletions in flight. A dry run stops before
 /// deleting. A group pushed again while the deletion runs may still be deleted, as with any delete.
 /// </summary>
@@ -18,17 +18,24 @@ public sealed class GroupDeletionService(IGroupStore store, IOptions<GatewayOpti
     /// <returns>The groups deleted (or, on a dry run, that would be), in grouping-key order.</returns>
     public async Task<List<GroupingKey>> DeleteAsync(GroupSelection selection, TimeSpan? olderThan, bool dryRun, CancellationToken cancellationToken = default)
     {
-        var keys = await ListMatchingKeysAsync(selection, cancellationToken).ConfigureAwait(false);
+        List<GroupingKey> keys;
         if (olderThan is { } age)
         {
+            // Push times come with the groups: read them through the store's scrape view (one scan of
+            // head versions, no read per group) rather than one read per matching group.
             var cutoff = time.GetUtcNow() - age;
-            var old = new bool[keys.Count];
-            await Parallel.ForEachAsync(Enumerable.Range(0, keys.Count), Bounded(cancellationToken), async (i, ct) =>
+            keys = [];
+            await foreach (var group in store.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                var group = await store.GetAsync(keys[i], ct).ConfigureAwait(false);
-                old[i] = group is not null && (group.LastPushTime ?? group.LastFailureTime ?? DateTimeOffset.MinValue) <= cutoff;
-            }).ConfigureAwait(false);
-            keys = keys.Where((_, i) => old[i]).ToList();
+                if (selection.Matches(group.Key) && (group.LastPushTime ?? group.LastFailureTime ?? DateTimeOffset.MinValue) <= cutoff)
+                {
+                    keys.Add(group.Key);
+                }
+            }
+        }
+        else
+        {
+            keys = await ListMatchingKeysAsync(selection, cancellationToken).ConfigureAwait(false);
         }
         if (!dryRun)
         {

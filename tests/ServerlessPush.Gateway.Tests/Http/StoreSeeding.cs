@@ -13,7 +13,7 @@ internal static class StoreSeeding
     public static Task WriteAsync(GatewayServer gateway, IEnumerable<GroupingKey> keys, DateTimeOffset pushTime)
     {
         var store = gateway.Services.GetRequiredService<IGroupStore>();
-        return Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 32 }, (key, ct) =>
+        return Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 8 }, (key, ct) =>
             new ValueTask(store.WriteAsync(key, new ReplaceFamilies([], pushTime, null), ct)));
     }
 }
