@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using ServerlessPush.Core;
+using ServerlessPush.Core.Selectors;
 
 namespace ServerlessPush.Http;
 
@@ -12,7 +13,9 @@ namespace ServerlessPush.Http;
 /// <c>Authorization: Bearer &lt;key&gt;</c>, <c>Authorization: Basic</c> (the password is the key, the
 /// user is ignored; a Basic credential with an empty password uses the user name as the key), or
 /// <c>x-functions-key</c>. Keys are compared as SHA-256 hashes with a constant-time comparison over
-/// every configured key, and are never logged.
+/// every configured key, and are never logged. A scoped key (<see cref="AccessOptions.ScopedKeys"/>)
+/// grants its rights within its jobs only: the answer of <see cref="Authorize"/> is the
+/// <see cref="JobScope"/> the request may touch.
 /// </summary>
 public sealed class AccessControl
 {
@@ -23,7 +26,19 @@ public sealed class AccessControl
     private readonly byte[][] _push;
     private readonly byte[][] _read;
     private readonly byte[][] _admin;
+    private readonly ScopedKey[] _scoped;
     private readonly int _unresolved;
+
+    /// <summary>One scoped key: its hash, its rights (admin implies push and read) and its jobs.</summary>
+    private sealed record ScopedKey(byte[] Hash, bool Push, bool Read, bool Admin, JobScope Jobs)
+    {
+        public bool Has(AccessRight right) => Admin || right switch
+        {
+            AccessRight.Push => Push,
+            AccessRight.Read => Read,
+            _ => false,
+        };
+    }
 
     /// <summary>
     /// What App Service leaves in a setting whose Key Vault reference it could not resolve: the
@@ -37,7 +52,12 @@ public sealed class AccessControl
         _push = Hashes(_options.PushKeys, ref _unresolved);
         _read = Hashes(_options.ReadKeys, ref _unresolved);
         _admin = Hashes(_options.AdminKeys, ref _unresolved);
+        _scoped = Scoped(_options.ScopedKeys, ref _unresolved);
     }
+
+    private int AllKeys => _push.Length + _read.Length + _admin.Length + _scoped.Length;
+
+    private int KeysOf(AccessRight right) => Own(right).Length + _scoped.Count(s => s.Has(right));
 
     /// <summary>
     /// Whether the right is open to requests without a key. Safe by default: a right with keys always
@@ -46,11 +66,11 @@ public sealed class AccessControl
     /// </summary>
     public bool IsOpen(AccessRight right)
     {
-        if (Own(right).Length > 0)
+        if (KeysOf(right) > 0)
         {
             return false;
         }
-        var noKeysAtAll = _push.Length + _read.Length + _admin.Length == 0;
+        var noKeysAtAll = AllKeys == 0;
         return right switch
         {
             AccessRight.Push => _options.AllowAnonymousPush || (_options.AllowAnonymous && noKeysAtAll),
@@ -61,7 +81,7 @@ public sealed class AccessControl
 
     /// <summary>Any right open to anyone, nothing usable at all, or AllowAnonymous ignored: worth a warning at start-up.</summary>
     public bool NeedsAttention =>
-        Enum.GetValues<AccessRight>().Any(IsOpen) || _push.Length + _read.Length + _admin.Length == 0 || _options.AllowAnonymous || _unresolved > 0;
+        Enum.GetValues<AccessRight>().Any(IsOpen) || AllKeys == 0 || _options.AllowAnonymous || _unresolved > 0;
 
     /// <summary>
     /// What is open, in one line for the start-up log: each right's state and why, and the number
@@ -69,13 +89,14 @@ public sealed class AccessControl
     /// </summary>
     public string Describe()
     {
-        var noKeysAtAll = _push.Length + _read.Length + _admin.Length == 0;
+        var noKeysAtAll = AllKeys == 0;
         string State(AccessRight right)
         {
-            var keys = Own(right).Length;
+            var keys = KeysOf(right);
             if (keys > 0)
             {
-                return keys == 1 ? "1 key" : $"{keys} keys";
+                var scoped = keys - Own(right).Length;
+                return (keys == 1 ? "1 key" : $"{keys} keys") + (scoped > 0 ? $" ({scoped} scoped to jobs)" : string.Empty);
             }
             if (!IsOpen(right))
             {
@@ -106,18 +127,26 @@ public sealed class AccessControl
     /// Decides whether the request has <paramref name="right"/>. On failure <paramref name="failureStatus"/>
     /// is 401 (no key, or a key the gateway does not know) or 403 (a valid key without this right).
     /// </summary>
-    public bool TryAuthorize(HttpContext context, AccessRight right, out int failureStatus)
+    public bool TryAuthorize(HttpContext context, AccessRight right, out int failureStatus) =>
+        Authorize(context, right, out failureStatus) is not null;
+
+    /// <summary>
+    /// The jobs the request may touch with <paramref name="right"/>: <see cref="JobScope.All"/> for an
+    /// open right or an unscoped key, a scoped key's jobs, or null with <paramref name="failureStatus"/>
+    /// 401 (no key, or a key the gateway does not know) or 403 (a valid key without this right).
+    /// </summary>
+    public JobScope? Authorize(HttpContext context, AccessRight right, out int failureStatus)
     {
         failureStatus = 0;
         if (IsOpen(right))
         {
-            return true;
+            return JobScope.All;
         }
         var presented = PresentedKey(context.Request);
         if (presented is null)
         {
             failureStatus = StatusCodes.Status401Unauthorized;
-            return false;
+            return null;
         }
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(Encoding.UTF8.GetBytes(presented), hash);
@@ -126,6 +155,17 @@ public sealed class AccessControl
         var isAdmin = Matches(_admin, hash);
         var isPush = Matches(_push, hash);
         var isRead = Matches(_read, hash);
+        JobScope? scoped = null;
+        var isScoped = false;
+        foreach (var key in _scoped)
+        {
+            var match = CryptographicOperations.FixedTimeEquals(key.Hash, hash);
+            isScoped |= match;
+            if (match && key.Has(right))
+            {
+                scoped = scoped is null ? key.Jobs : scoped.Union(key.Jobs);
+            }
+        }
         var granted = right switch
         {
             AccessRight.Push => isPush | isAdmin,
@@ -134,24 +174,32 @@ public sealed class AccessControl
         };
         if (granted)
         {
-            return true;
+            return JobScope.All;
         }
-        failureStatus = isAdmin | isPush | isRead ? StatusCodes.Status403Forbidden : StatusCodes.Status401Unauthorized;
-        return false;
+        if (scoped is not null)
+        {
+            return scoped;
+        }
+        failureStatus = isAdmin | isPush | isRead | isScoped ? StatusCodes.Status403Forbidden : StatusCodes.Status401Unauthorized;
+        return null;
     }
 
     /// <summary>
     /// Checks the right and, when it is missing, writes the 401 (with <c>WWW-Authenticate</c>) or 403.
     /// Returns true when the caller may go on.
     /// </summary>
-    public async Task<bool> AuthorizeAsync(HttpContext context, AccessRight right)
+    public async Task<bool> AuthorizeAsync(HttpContext context, AccessRight right) =>
+        await AuthorizeScopedAsync(context, right).ConfigureAwait(false) is not null;
+
+    /// <summary>As <see cref="AuthorizeAsync"/>, answering the jobs the caller may touch (null: refused, answer written).</summary>
+    public async Task<JobScope?> AuthorizeScopedAsync(HttpContext context, AccessRight right)
     {
-        if (TryAuthorize(context, right, out var status))
+        if (Authorize(context, right, out var status) is { } scope)
         {
-            return true;
+            return scope;
         }
         await WriteFailureAsync(context.Response, status, right).ConfigureAwait(false);
-        return false;
+        return null;
     }
 
     public static Task WriteFailureAsync(HttpResponse response, int status, AccessRight right) =>
@@ -162,6 +210,13 @@ public sealed class AccessControl
         ? new(status, "Unauthorized: a valid key is required (Authorization: Basic or Bearer, or x-functions-key)", RejectionReason.Access,
             new(Microsoft.Net.Http.Headers.HeaderNames.WWWAuthenticate, $"Basic realm=\"{Realm}\", Bearer realm=\"{Realm}\""))
         : new(status, $"Forbidden: this key does not have the {right.ToString().ToLowerInvariant()} right", RejectionReason.Access);
+
+    /// <summary>The 403 for a scoped key asked to touch a job outside its scope.</summary>
+    public static Rejection OutOfScope(string job, JobScope scope) =>
+        new(StatusCodes.Status403Forbidden, $"Forbidden: this key is scoped to jobs {scope}; job \"{job}\" is not one of them", RejectionReason.Access);
+
+    public static Task WriteOutOfScopeAsync(HttpResponse response, string job, JobScope scope) =>
+        Responses.RejectAsync(response.HttpContext, OutOfScope(job, scope));
 
     /// <summary>The key a request carries, or null. Authorization wins over x-functions-key.</summary>
     internal static string? PresentedKey(HttpRequest request)
@@ -230,6 +285,38 @@ public sealed class AccessControl
         AccessRight.Read => _read,
         _ => _admin,
     };
+
+    /// <summary>
+    /// The scoped keys; an entry without a key is skipped, one with unknown rights or bad job patterns
+    /// stops the start (a typo must not widen or silently drop a team's access).
+    /// </summary>
+    private static ScopedKey[] Scoped(ScopedKeyOptions[]? entries, ref int unresolved)
+    {
+        var keys = new List<ScopedKey>();
+        for (var i = 0; i < (entries?.Length ?? 0); i++)
+        {
+            var entry = entries![i];
+            var hashes = Hashes([entry.Key], ref unresolved);
+            if (hashes.Length == 0)
+            {
+                continue;
+            }
+            var rights = entry.Rights.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(r => r.ToLowerInvariant()).ToList();
+            var unknown = rights.Where(r => r is not ("push" or "read" or "admin")).ToList();
+            if (rights.Count == 0 || unknown.Count > 0)
+            {
+                throw new InvalidOperationException($"{AccessOptions.SectionName}:ScopedKeys:{i}:Rights must list push, read and/or admin (got \"{entry.Rights}\")");
+            }
+            var (jobs, error) = JobScope.Parse([entry.Jobs]);
+            if (jobs is null)
+            {
+                throw new InvalidOperationException($"{AccessOptions.SectionName}:ScopedKeys:{i}:Jobs: {error}");
+            }
+            keys.Add(new ScopedKey(hashes[0], rights.Contains("push"), rights.Contains("read"), rights.Contains("admin"), jobs));
+        }
+        return [.. keys];
+    }
 
     /// <summary>
     /// The keys' hashes. An unresolved Key Vault reference still counts as a key of its right, so the

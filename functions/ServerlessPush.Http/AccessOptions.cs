@@ -19,6 +19,14 @@ public sealed class AccessOptions
     public string[] AdminKeys { get; set; } = [];
 
     /// <summary>
+    /// Keys limited to some jobs, one entry per key: <c>Gateway__Access__ScopedKeys__0__Key</c>,
+    /// <c>…__0__Rights</c> (<c>push</c>, <c>read</c>, <c>admin</c>, comma separated) and
+    /// <c>…__0__Jobs</c> (exact names and <c>prefix*</c> patterns, comma separated). The three lists
+    /// above stay unscoped (every job).
+    /// </summary>
+    public ScopedKeyOptions[] ScopedKeys { get; set; } = [];
+
+    /// <summary>
     /// For a gateway with no keys at all (local development): push and read are open to anyone.
     /// Ignored as soon as any key is configured, and never opens admin. On in run-local.sh; off by default.
     /// </summary>
@@ -35,6 +43,19 @@ public sealed class AccessOptions
     /// (the Pushgateway's admin API is off unless asked for, too). Ignored while <see cref="AdminKeys"/> has keys.
     /// </summary>
     public bool AllowAnonymousAdmin { get; set; }
+}
+
+/// <summary>One key scoped to jobs (see <see cref="AccessOptions.ScopedKeys"/>).</summary>
+public sealed class ScopedKeyOptions
+{
+    /// <summary>The key (a Key Vault reference in Azure).</summary>
+    public string Key { get; set; } = string.Empty;
+
+    /// <summary><c>push</c>, <c>read</c> and/or <c>admin</c>, comma separated; admin includes push and read, within the jobs.</summary>
+    public string Rights { get; set; } = string.Empty;
+
+    /// <summary>Exact job names and <c>prefix*</c> patterns, comma separated.</summary>
+    public string Jobs { get; set; } = string.Empty;
 }
 
 /// <summary>The three rights a request may need.</summary>

@@ -40,6 +40,7 @@ public static class GatewayServiceCollectionExtensions
 
         services.AddSingleton<PushService>();
         services.AddSingleton<ScrapeService>();
+        services.AddSingleton<GroupDeletionService>();
         services.AddSingleton<ExpirySweeper>();
         services.AddSingleton<PushEndpoint>();
         services.AddSingleton<OtlpEndpoint>();

@@ -24,7 +24,7 @@ public sealed class OtlpEndpoint(PushService pushes, IOptions<GatewayOptions> op
         var cancellationToken = context.RequestAborted;
         var encoding = EncodingOf(request.ContentType);
         if (!await CrossSiteRequests.AllowAsync(context).ConfigureAwait(false)
-            || !await access.AuthorizeAsync(context, AccessRight.Push).ConfigureAwait(false))
+            || await access.AuthorizeScopedAsync(context, AccessRight.Push).ConfigureAwait(false) is not { } scope)
         {
             return;
         }
@@ -71,6 +71,12 @@ public sealed class OtlpEndpoint(PushService pushes, IOptions<GatewayOptions> op
 
             foreach (var group in translation.Groups)
             {
+                // A key scoped to jobs stores nothing unless every resource's job is one of them.
+                if (!scope.Allows(group.Key.Job))
+                {
+                    await OtlpResponses.RejectAsync(context, answerAs, AccessControl.OutOfScope(group.Key.Job, scope), cancellationToken).ConfigureAwait(false);
+                    return;
+                }
                 if (Check(group, gateway.Limits) is { } limitRejection)
                 {
                     await OtlpResponses.RejectAsync(context, answerAs, limitRejection with { Message = $"group {group.Key}: {limitRejection.Message}" }, cancellationToken).ConfigureAwait(false);

@@ -50,8 +50,14 @@ public sealed class PushEndpoint(PushService pushes, IOptions<GatewayOptions> op
         RequestTelemetry.Of(context)?.Group = parsed.Key;
         // Before the body is read: a caller without the right costs no more than its headers.
         if (!await CrossSiteRequests.AllowAsync(context).ConfigureAwait(false)
-            || !await access.AuthorizeAsync(context, AccessRight.Push).ConfigureAwait(false))
+            || await access.AuthorizeScopedAsync(context, AccessRight.Push).ConfigureAwait(false) is not { } scope)
         {
+            return;
+        }
+        // A scoped key is refused before its body is read too; a path that does not parse gets its 400 below, in the reference's order.
+        if (!scope.IsAll && parsed.Key is { } early && !scope.Allows(early.Job))
+        {
+            await AccessControl.WriteOutOfScopeAsync(response, early.Job, scope).ConfigureAwait(false);
             return;
         }
         // A storage fault escapes to RequestDeadlineGuard, which answers 503 for every endpoint alike.

@@ -1,13 +1,17 @@
 using System.IO.Compression;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
+using ServerlessPush.Core;
 using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Telemetry;
 
 namespace ServerlessPush.Http;
 
-/// <summary><c>GET /metrics</c>: text 0.0.4 or protobuf as the Accept header asks (OpenMetrics too when enabled), gzip when asked.</summary>
+/// <summary>
+/// <c>GET /metrics</c>: text 0.0.4 or protobuf as the Accept header asks (OpenMetrics too when enabled), gzip when asked;
+/// only the groups of <c>match[]</c> selectors when given, and only a scoped key's jobs.
+/// </summary>
 public sealed class ScrapeEndpoint(ScrapeService scrape, IOptions<GatewayOptions> options, AccessControl access)
 {
     /// <summary>A gzip member holding nothing: header, an empty final deflate block, CRC 0, size 0.</summary>
@@ -18,14 +22,20 @@ public sealed class ScrapeEndpoint(ScrapeService scrape, IOptions<GatewayOptions
         var request = context.Request;
         var response = context.Response;
         var cancellationToken = context.RequestAborted;
-        if (!await access.AuthorizeAsync(context, AccessRight.Read).ConfigureAwait(false))
+        if (await access.AuthorizeScopedAsync(context, AccessRight.Read).ConfigureAwait(false) is not { } scope)
         {
+            return;
+        }
+        var (selection, selectionError) = SelectionQuery.Read(request, scope);
+        if (selection is null)
+        {
+            await Responses.RejectAsync(context, Rejection.BadRequest(selectionError!, RejectionReason.Parse), cancellationToken).ConfigureAwait(false);
             return;
         }
         var negotiated = ScrapeNegotiation.Negotiate(request.Headers.Accept.ToString(), request.Headers.AcceptEncoding.ToString(), options.Value.Scrape.OpenMetrics, options.Value.EnableUtf8Names);
 
         // A storage fault escapes to RequestDeadlineGuard, which answers 503.
-        IEnumerable<Core.Metrics.MetricFamily> families = await scrape.CollectAsync(cancellationToken).ConfigureAwait(false);
+        IEnumerable<Core.Metrics.MetricFamily> families = await scrape.CollectAsync(selection, cancellationToken).ConfigureAwait(false);
 
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = negotiated.ContentType;

@@ -1,11 +1,12 @@
 using Azure;
 using Azure.Data.Tables;
+using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Grouping;
 
 namespace ServerlessPush.Storage.Tables;
 
 /// <summary>
-/// The failure time of a rejected push: the <c>failure</c> row (apart from the head, so a blind PUT
+/// The failure time and reason of a rejected push: the <c>failure</c> row (apart from the head, so a blind PUT
 /// keeps it), written in one transaction with a merge of the head so that the head's ETag changes
 /// (the scrape view sees every change to a group by its head).
 /// </summary>
@@ -13,10 +14,10 @@ internal sealed class FailureRecorder(GroupTable table)
 {
     private const int MaxAttempts = 64;
 
-    public async Task RecordAsync(GroupingKey key, DateTimeOffset time, CancellationToken cancellationToken)
+    public async Task RecordAsync(GroupingKey key, DateTimeOffset time, string reason, CancellationToken cancellationToken)
     {
         var pk = TableKeys.GroupPartition(key);
-        var failure = new TableEntity(pk, TableKeys.FailureRow) { ["FailureTicks"] = time.UtcTicks };
+        var failure = new TableEntity(pk, TableKeys.FailureRow) { ["FailureTicks"] = time.UtcTicks, ["Reason"] = FailureReason.Bound(reason) };
         try
         {
             for (var attempt = 1; attempt <= MaxAttempts; attempt++)

@@ -102,14 +102,14 @@ internal static class GroupRows
             }
             bytes = Concat(mine);
         }
-        var group = ToGroup(head, bytes, failure is null ? null : ToTime(failure.GetInt64("FailureTicks")));
+        var group = ToGroup(head, bytes, failure is null ? null : ToTime(failure.GetInt64("FailureTicks")), failure?.GetString("Reason"));
         return new StoredPartition(group, head, chunkRows, Torn: false, failure is not null) { Permits = permits };
     }
 
     /// <summary>A live head with inline data: the group it holds (with the failure time read apart).</summary>
-    public static MetricGroup InlineGroup(TableEntity head, DateTimeOffset? failure) => ToGroup(head, Concat([head]), failure);
+    public static MetricGroup InlineGroup(TableEntity head, DateTimeOffset? failure) => ToGroup(head, Concat([head]), failure, null);
 
-    private static MetricGroup ToGroup(TableEntity head, byte[] bytes, DateTimeOffset? failure)
+    private static MetricGroup ToGroup(TableEntity head, byte[] bytes, DateTimeOffset? failure, string? failureReason)
     {
         var length = head.GetInt32("Length") ?? bytes.Length;
         var families = GroupPayloadCodec.Decode(bytes.AsSpan(0, length), head.GetString("Encoding"));
@@ -119,7 +119,8 @@ internal static class GroupRows
             ToTime(head.GetInt64("PushTicks")),
             failure,
             ToTime(head.GetInt64("ExpiresTicks")),
-            head.GetInt64("TtlTicks") is { } ttl ? TimeSpan.FromTicks(ttl) : null);
+            head.GetInt64("TtlTicks") is { } ttl ? TimeSpan.FromTicks(ttl) : null,
+            failureReason);
     }
 
     /// <summary>The ids of the permit rows among a partition's rows (with or without a head).</summary>

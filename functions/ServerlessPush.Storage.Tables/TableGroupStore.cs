@@ -66,8 +66,8 @@ public sealed class TableGroupStore : IGroupStore
     public Task RevokePermitsAsync(IReadOnlyCollection<GroupPermit> permits, CancellationToken cancellationToken = default) =>
         StorageGuard.RunAsync(() => _permits.RevokeAsync(permits, cancellationToken), cancellationToken);
 
-    public Task RecordFailureAsync(GroupingKey key, DateTimeOffset time, CancellationToken cancellationToken = default) =>
-        StorageGuard.RunAsync(() => _failures.RecordAsync(key, time, cancellationToken), cancellationToken);
+    public Task RecordFailureAsync(GroupingKey key, DateTimeOffset time, string reason, CancellationToken cancellationToken = default) =>
+        StorageGuard.RunAsync(() => _failures.RecordAsync(key, time, reason, cancellationToken), cancellationToken);
 
     public Task DeleteAsync(GroupingKey key, CancellationToken cancellationToken = default) =>
         StorageGuard.RunAsync(() => _tombstones.DeleteAsync(key, cancellationToken), cancellationToken);

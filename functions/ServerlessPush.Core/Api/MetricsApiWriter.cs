@@ -46,6 +46,8 @@ public static class MetricsApiWriter
     private const string ExpiresAtKey = "expires_at";
     /// <summary>ServerlessPush addition: when a stale group (expired, kept by its job's setting) is deleted; present only for those.</summary>
     private const string StaleUntilKey = "stale_until";
+    /// <summary>ServerlessPush addition: the last rejected push's reason and time (present only once one is recorded).</summary>
+    private const string LastFailureKey = "last_failure";
 
     public static void Write(IBufferWriter<byte> output, IEnumerable<MetricGroup> groups)
     {
@@ -109,7 +111,7 @@ public static class MetricsApiWriter
         foreach (var pushed in group.Families)
         {
             var name = pushed.Name;
-            if (name is LabelsKey or LastPushSuccessfulKey or ExpiresAtKey or StaleUntilKey || TimestampGauges.IsTimestampGaugeName(name))
+            if (name is LabelsKey or LastPushSuccessfulKey or ExpiresAtKey or StaleUntilKey or LastFailureKey || TimestampGauges.IsTimestampGaugeName(name))
             {
                 continue;
             }
@@ -122,6 +124,17 @@ public static class MetricsApiWriter
         if (group.StaleUntil is { } staleUntil)
         {
             entries[StaleUntilKey] = () => GoJson.WriteString(output, GoJson.FormatTime(staleUntil));
+        }
+        if (group.LastFailureReason is { } reason)
+        {
+            entries[LastFailureKey] = () =>
+            {
+                Utf8Output.Write(output, "{\"reason\":"u8);
+                GoJson.WriteString(output, reason);
+                Utf8Output.Write(output, ",\"time\":"u8);
+                GoJson.WriteString(output, GoJson.FormatTime(group.LastFailureTime));
+                Utf8Output.Write(output, (byte)'}');
+            };
         }
         var pushTime = TimestampGauges.PushTime(group.Key, group.LastPushTime);
         var failureTime = TimestampGauges.PushFailureTime(group.Key, group.LastFailureTime);

@@ -14,6 +14,7 @@ public sealed record PushedFamily(MetricFamily Family, DateTimeOffset PushedAt)
 /// <c>instance</c>), and the times behind <c>push_time_seconds</c> and
 /// <c>push_failure_time_seconds</c> (null = never, rendered as 0), and when it expires: at
 /// <see cref="ExpiresAt"/>, <see cref="Ttl"/> after its last push (null = never).
+/// <see cref="LastFailureReason"/> is what the last rejected push was told (bounded; null = none recorded).
 /// </summary>
 public sealed record MetricGroup(
     GroupingKey Key,
@@ -21,7 +22,8 @@ public sealed record MetricGroup(
     DateTimeOffset? LastPushTime,
     DateTimeOffset? LastFailureTime,
     DateTimeOffset? ExpiresAt = null,
-    TimeSpan? Ttl = null)
+    TimeSpan? Ttl = null,
+    string? LastFailureReason = null)
 {
     /// <summary>False only when the last failure is later than the last success (reference <c>LastPushSuccess</c>).</summary>
     public bool LastPushSuccessful => LastFailureTime is null || (LastPushTime is not null && LastFailureTime <= LastPushTime);

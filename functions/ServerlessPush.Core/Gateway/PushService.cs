@@ -114,8 +114,9 @@ public sealed class PushService
     private async Task<PushOutcome> RejectAsync(GroupingKey key, DateTimeOffset now, string error, CancellationToken cancellationToken)
     {
         // Logged once, with the answer, where the HTTP layer writes it.
-        await _store.RecordFailureAsync(key, now, cancellationToken).ConfigureAwait(false);
-        return new PushOutcome(Rejection.BadRequest(RejectionPrefix + error, RejectionReason.Consistency));
+        var reason = RejectionPrefix + error;
+        await _store.RecordFailureAsync(key, now, FailureReason.Bound(reason), cancellationToken).ConfigureAwait(false);
+        return new PushOutcome(Rejection.BadRequest(reason, RejectionReason.Consistency));
     }
 
     public Task DeleteAsync(GroupingKey key, CancellationToken cancellationToken = default) =>

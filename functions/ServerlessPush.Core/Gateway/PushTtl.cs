@@ -83,7 +83,7 @@ public static class PushTtl
         return text.ToString();
     }
 
-    private static (BigInteger Milliseconds, string? Error) ParseDuration(string value)
+    internal static (BigInteger Milliseconds, string? Error) ParseDuration(string value)
     {
         const string expected = "expected a duration such as 90s, 15m, 1h30m or 7d";
         BigInteger total = 0;

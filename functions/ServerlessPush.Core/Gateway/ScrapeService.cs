@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Metrics;
+using ServerlessPush.Core.Selectors;
 using ServerlessPush.Core.Storage;
 using ServerlessPush.Core.Telemetry;
 
@@ -19,14 +20,18 @@ public sealed class ScrapeService(IGroupStore store, IOptions<GatewayOptions> op
 {
     private readonly StalePolicy _stale = new(options);
 
-    public async Task<IReadOnlyList<MetricFamily>> CollectAsync(CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<MetricFamily>> CollectAsync(CancellationToken cancellationToken = default) =>
+        CollectAsync(GroupSelection.Everything, cancellationToken);
+
+    /// <summary>The scrape of the groups <paramref name="selection"/> matches (<c>match[]</c>, a scoped key).</summary>
+    public async Task<IReadOnlyList<MetricFamily>> CollectAsync(GroupSelection selection, CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
         var types = new Dictionary<string, MetricType>(StringComparer.Ordinal);
         var seen = new HashSet<SeriesIdentity>();
         var families = new List<MetricFamily>();
         var groups = 0;
-        await foreach (var group in store.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var group in ReadSelectedAsync(selection, cancellationToken).ConfigureAwait(false))
         {
             var life = _stale.LifeOf(group, now);
             if (life == GroupLife.Gone)
@@ -68,11 +73,15 @@ public sealed class ScrapeService(IGroupStore store, IOptions<GatewayOptions> op
     }
 
     /// <summary>Live and stale groups (these with <see cref="MetricGroup.StaleUntil"/>), in grouping-key order (the API and the web page).</summary>
-    public async Task<List<MetricGroup>> ListGroupsAsync(CancellationToken cancellationToken = default)
+    public Task<List<MetricGroup>> ListGroupsAsync(CancellationToken cancellationToken = default) =>
+        ListGroupsAsync(GroupSelection.Everything, cancellationToken);
+
+    /// <summary>Live and stale groups that <paramref name="selection"/> matches, in grouping-key order.</summary>
+    public async Task<List<MetricGroup>> ListGroupsAsync(GroupSelection selection, CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
         var groups = new List<MetricGroup>();
-        await foreach (var group in store.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var group in ReadSelectedAsync(selection, cancellationToken).ConfigureAwait(false))
         {
             switch (_stale.LifeOf(group, now))
             {
@@ -86,6 +95,56 @@ public sealed class ScrapeService(IGroupStore store, IOptions<GatewayOptions> op
         }
         groups.Sort((a, b) => GroupingKey.ReferenceOrder.Compare(a.Key, b.Key));
         return groups;
+    }
+
+    /// <summary>
+    /// The groups a selection matches. When it names its jobs (<see cref="GroupSelection.ExactJobs"/>)
+    /// only those jobs' key ranges are listed and only the matching groups read, so the cost follows
+    /// the matching groups; otherwise every group is read and filtered by its key.
+    /// </summary>
+    public async IAsyncEnumerable<MetricGroup> ReadSelectedAsync(GroupSelection selection, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if (selection.IsEverything)
+        {
+            await foreach (var group in store.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return group;
+            }
+            yield break;
+        }
+        if (selection.ExactJobs is not { } jobs)
+        {
+            await foreach (var group in store.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (selection.Matches(group.Key))
+                {
+                    yield return group;
+                }
+            }
+            yield break;
+        }
+        var keys = new List<GroupingKey>();
+        foreach (var job in jobs.Order(StringComparer.Ordinal))
+        {
+            await foreach (var key in store.ListKeysOfJobAsync(job, cancellationToken).ConfigureAwait(false))
+            {
+                if (selection.Matches(key))
+                {
+                    keys.Add(key);
+                }
+            }
+        }
+        var read = new MetricGroup?[keys.Count];
+        var bounded = new ParallelOptions { MaxDegreeOfParallelism = options.Value.MaxStorageCallsPerRequest, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(Enumerable.Range(0, keys.Count), bounded, async (i, ct) =>
+            read[i] = await store.GetAsync(keys[i], ct).ConfigureAwait(false)).ConfigureAwait(false);
+        foreach (var group in read)
+        {
+            if (group is not null)
+            {
+                yield return group;
+            }
+        }
     }
 
     private MetricFamily WithoutDuplicates(MetricFamily family, HashSet<SeriesIdentity> seen, MetricGroup group)

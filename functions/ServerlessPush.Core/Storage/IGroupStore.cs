@@ -58,8 +58,11 @@ public interface IGroupStore
     /// <summary>Revokes permits for good: writes made with them fail from now on. Already revoked ones are ignored.</summary>
     Task RevokePermitsAsync(IReadOnlyCollection<GroupPermit> permits, CancellationToken cancellationToken = default);
 
-    /// <summary>Records a rejected push on an existing group; does nothing if the group does not exist.</summary>
-    Task RecordFailureAsync(GroupingKey key, DateTimeOffset time, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Records a rejected push on an existing group, with the reason the pusher was given (already
+    /// bounded by <see cref="FailureReason.Bound"/>); does nothing if the group does not exist.
+    /// </summary>
+    Task RecordFailureAsync(GroupingKey key, DateTimeOffset time, string reason, CancellationToken cancellationToken = default);
 
     /// <summary>Removes the group, if it exists.</summary>
     Task DeleteAsync(GroupingKey key, CancellationToken cancellationToken = default);

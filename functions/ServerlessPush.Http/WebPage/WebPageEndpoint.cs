@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ServerlessPush.Core;
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Storage;
 using ServerlessPush.Storage.Tables;
@@ -43,26 +44,23 @@ public sealed class WebPageEndpoint(
     {
         // Reading needs the read right (a browser asks for the key through the Basic challenge);
         // the static script and style hold nothing and stay open.
-        if (!await access.AuthorizeAsync(context, AccessRight.Read).ConfigureAwait(false))
+        if (await access.AuthorizeScopedAsync(context, AccessRight.Read).ConfigureAwait(false) is not { } scope)
         {
             return;
         }
         var response = context.Response;
+        var (selection, selectionError) = SelectionQuery.Read(context.Request, scope);
+        if (selection is null)
+        {
+            await Responses.RejectAsync(context, Rejection.BadRequest(selectionError!, RejectionReason.Parse), context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
         var query = WebPageQuery.Create(context.Request.Query["q"].FirstOrDefault(), context.Request.Query["page"].FirstOrDefault());
         var sort = WebPageSort.Create(context.Request.Query["sort"].FirstOrDefault(), context.Request.Query["dir"].FirstOrDefault());
         // The delete of the filtered set is offered to admins only (it uses the admin API); asking does not challenge.
         var canDeleteSet = access.TryAuthorize(context, AccessRight.Admin, out _);
-        List<MetricGroup> groups;
-        try
-        {
-            groups = await scrape.ListGroupsAsync(context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (StorageUnavailableException e)
-        {
-            logger.LogWarning(e, "Storage unavailable while rendering the web page");
-            await Responses.UnavailableAsync(response, e.Message).ConfigureAwait(false);
-            return;
-        }
+        // A storage fault escapes to RequestDeadlineGuard, which answers 503.
+        var groups = await scrape.ListGroupsAsync(selection, context.RequestAborted).ConfigureAwait(false);
         var html = WebPageRenderer.Render(groups, query, time.GetUtcNow(), AssetVersion, sort, canDeleteSet);
         await WriteHtmlAsync(context, html).ConfigureAwait(false);
     }
@@ -83,7 +81,9 @@ public sealed class WebPageEndpoint(
         }
         catch (StorageUnavailableException e)
         {
-            logger.LogWarning(e, "Storage unavailable while rendering the status page");
+            // Shown on the page; the stack trace only at debug, as for every storage fault.
+            logger.LogWarning("Storage unavailable while rendering the status page: {Reason}", e.Message);
+            logger.LogDebug(e, "Storage fault on the status page");
             health = new StorageHealth(false, time.GetElapsedTime(started), e.Message);
         }
         var tables = tableOptions.Value;

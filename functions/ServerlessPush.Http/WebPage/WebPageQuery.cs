@@ -1,5 +1,6 @@
 using System.Globalization;
 using ServerlessPush.Core.Gateway;
+using ServerlessPush.Core.Selectors;
 
 namespace ServerlessPush.Http.WebPage;
 
@@ -7,7 +8,8 @@ namespace ServerlessPush.Http.WebPage;
 /// What the page shows: the filter text (<c>?q=</c>) and the page number (<c>?page=</c>, from 1).
 /// The filter is a list of terms, all of which must occur (case-insensitive) in the group's label
 /// text <c>name="value" name="value" …</c>; a term may be quoted to hold spaces. So <c>batch</c>,
-/// <c>job="batch"</c> and <c>instance= "eu 1"</c> all work.
+/// <c>job="batch"</c> and <c>instance= "eu 1"</c> all work. A filter in braces that parses as a
+/// selector (<c>{job=~"etl-.*",site="eu"}</c>, as <c>match[]</c>) selects by it instead.
 /// </summary>
 public sealed class WebPageQuery
 {
@@ -15,12 +17,14 @@ public sealed class WebPageQuery
     public const int MaxFilterLength = 1000;
 
     private readonly string[] _terms;
+    private readonly GroupSelector? _selector;
 
     private WebPageQuery(string filter, int page)
     {
         Filter = filter;
         Page = page;
         _terms = Tokenize(filter);
+        _selector = filter.StartsWith('{') ? SelectorParser.Parse(filter).Selector : null;
     }
 
     /// <summary>The filter text as typed (trimmed, at most <see cref="MaxFilterLength"/> characters).</summary>
@@ -44,6 +48,10 @@ public sealed class WebPageQuery
 
     public bool Matches(MetricGroup group)
     {
+        if (_selector is not null)
+        {
+            return _selector.Matches(group.Key);
+        }
         if (_terms.Length == 0)
         {
             return true;

@@ -208,7 +208,7 @@ public static class WebPageRenderer
     /// The reason of the last rejected push, when the store keeps one (the failure-reason work adds
     /// it to <see cref="MetricGroup"/>); null: only its time is known.
     /// </summary>
-    internal static string? FailureReason(MetricGroup group) => null;
+    internal static string? FailureReason(MetricGroup group) => group.LastFailureReason;
 
     /// <summary>The group's state, as the page's state column and class name say it.</summary>
     public static string State(MetricGroup group) =>
@@ -257,7 +257,7 @@ public static class WebPageRenderer
         if (failed)
         {
             sb.Append(" <strong class=\"badge\">last push failed</strong>");
-            if (FailureReason(group) is { } reason)
+            if (group.LastFailureReason is { } reason)
             {
                 sb.Append(" <q class=\"reason\">").Append(Encode(reason)).Append("</q>");
             }

@@ -102,7 +102,7 @@ public sealed class ScrapeDuplicateTests
         public Task<GroupPermit> AcquirePermitAsync(GroupingKey key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public Task<GroupState> ReadStateAsync(GroupingKey key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public Task RevokePermitsAsync(IReadOnlyCollection<GroupPermit> permits, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task RecordFailureAsync(GroupingKey key, DateTimeOffset time, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task RecordFailureAsync(GroupingKey key, DateTimeOffset time, string reason, CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public Task DeleteAsync(GroupingKey key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public IAsyncEnumerable<GroupingKey> ListKeysAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public IAsyncEnumerable<ExpiryCandidate> ListExpiryCandidatesAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => throw new NotSupportedException();

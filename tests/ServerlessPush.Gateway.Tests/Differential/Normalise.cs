@@ -57,7 +57,7 @@ public static partial class Normalise
 
     /// <summary>
     /// /api/v1/metrics as canonical JSON: groups sorted by their labels, every time_stamp/timestamp and
-    /// every non-zero timestamp-gauge value replaced by a placeholder. Groups for which
+    /// every non-zero timestamp-gauge value replaced by a placeholder, <c>last_failure</c> left out. Groups for which
     /// <paramref name="dropGroup"/> is true are left out.
     /// </summary>
     public static string ApiJson(string json, Func<JsonObject, bool>? dropGroup = null)
@@ -68,6 +68,8 @@ public static partial class Normalise
             var groups = data.Select(g => g!.AsObject()).Where(g => dropGroup is null || !dropGroup(g)).ToList();
             foreach (var group in groups)
             {
+                // ServerlessPush's addition (the last rejected push's reason), which the reference has not.
+                group.Remove("last_failure");
                 foreach (var (key, value) in group.ToList())
                 {
                     if (value is not JsonObject family)
