@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using ServerlessPush.Core.Gateway;
+using ServerlessPush.Core.Model;
 using ServerlessPush.Core.Storage;
 
 namespace ServerlessPush.Http.WebPage;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using ServerlessPush.Core.Gateway;
+using ServerlessPush.Core.Model;
 
 namespace ServerlessPush.Http.WebPage;
 

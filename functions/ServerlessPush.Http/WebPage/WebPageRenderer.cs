@@ -6,6 +6,7 @@ using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Metrics;
+using ServerlessPush.Core.Model;
 
 namespace ServerlessPush.Http.WebPage;
 

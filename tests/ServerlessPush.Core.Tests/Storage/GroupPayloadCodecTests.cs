@@ -1,4 +1,4 @@
-using ServerlessPush.Core.Gateway;
+using ServerlessPush.Core.Model;
 using ServerlessPush.Core.Tests.Gateway;
 using ServerlessPush.Storage.Tables;
 

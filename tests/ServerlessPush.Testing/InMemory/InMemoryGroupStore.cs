@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
-using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Grouping;
+using ServerlessPush.Core.Model;
 using ServerlessPush.Core.Storage;
 
 namespace ServerlessPush.Testing.InMemory;

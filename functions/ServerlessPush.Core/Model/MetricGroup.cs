@@ -1,7 +1,7 @@
 using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Metrics;
 
-namespace ServerlessPush.Core.Gateway;
+namespace ServerlessPush.Core.Model;
 
 /// <summary>One family as stored in a group: sanitised series plus when it was last pushed.</summary>
 public sealed record PushedFamily(MetricFamily Family, DateTimeOffset PushedAt)
