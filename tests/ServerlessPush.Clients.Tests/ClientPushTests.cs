@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using ServerlessPush.Clients.Tests.Infrastructure;
-using ServerlessPush.Testing;
 
 namespace ServerlessPush.Clients.Tests;
 

@@ -1,5 +1,3 @@
-using ServerlessPush.Testing;
-
 namespace ServerlessPush.Testing.Fixtures;
 
 /// <summary>
