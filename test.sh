@@ -3,7 +3,8 @@
 #   ./test.sh                                   everything
 #   ./test.sh --filter "FullyQualifiedName~Grouping"   extra args go to dotnet test
 #   ./test.sh --fast                            only the unit tests that need no external tool
-#                                               (tests/ServerlessPush.Core.Tests: seconds once built)
+#                                               (tests/ServerlessPush.Core.Tests: parser, writers and the
+#                                               gateway services over the in-memory store; seconds once built)
 #   TEST_RESULTS_DIR=/tmp/r ./test.sh           TRX results elsewhere (default: test-output/)
 # Does not start any server itself: test fixtures (tests/ServerlessPush.Testing) start Azurite,
 # the reference Pushgateway and Prometheus on free loopback ports and stop them by PID.

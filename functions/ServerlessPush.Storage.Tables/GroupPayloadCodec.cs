@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using Google.Protobuf;
-using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Metrics.Storage;
+using ServerlessPush.Core.Model;
 
 namespace ServerlessPush.Storage.Tables;
 

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
-using ServerlessPush.Core.Gateway;
+using ServerlessPush.Core.Model;
 
 namespace ServerlessPush.Storage.Tables;
 

@@ -1,7 +1,7 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
-using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Grouping;
+using ServerlessPush.Core.Model;
 using ServerlessPush.Core.Storage;
 
 namespace ServerlessPush.Storage.Tables;

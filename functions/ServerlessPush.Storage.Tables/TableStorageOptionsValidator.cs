@@ -2,12 +2,17 @@ using Microsoft.Extensions.Options;
 
 namespace ServerlessPush.Storage.Tables;
 
-/// <summary>Refuses to start with retry or concurrency settings the SDK cannot use.</summary>
+/// <summary>Refuses to start without storage, or with retry or concurrency settings the SDK cannot use.</summary>
 public sealed class TableStorageOptionsValidator : IValidateOptions<TableStorageOptions>
 {
     public ValidateOptionsResult Validate(string? name, TableStorageOptions options)
     {
         var errors = new List<string>();
+        // Checked here, not when the client is first built: the Functions app builds it on first use.
+        if (string.IsNullOrWhiteSpace(options.ConnectionString) && options.ServiceUri is null)
+        {
+            errors.Add("No table storage configured: set Gateway:Tables:ConnectionString (e.g. UseDevelopmentStorage=true) or Gateway:Tables:ServiceUri (app settings Gateway__Tables__…).");
+        }
         var retry = options.Retry;
         if (retry.MaxRetries is < 0 or > 10)
         {

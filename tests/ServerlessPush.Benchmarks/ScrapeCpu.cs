@@ -8,6 +8,7 @@ using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Metrics;
+using ServerlessPush.Core.Model;
 using ServerlessPush.Core.Storage;
 using ServerlessPush.Storage.Tables;
 

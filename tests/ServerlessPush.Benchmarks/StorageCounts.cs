@@ -1,8 +1,6 @@
-using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using ServerlessPush.Core.Gateway;
 using ServerlessPush.Testing;
 
 namespace ServerlessPush.Benchmarks;

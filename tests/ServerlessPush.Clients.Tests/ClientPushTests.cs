@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using ServerlessPush.Clients.Tests.Infrastructure;
-using ServerlessPush.Testing;
 
 namespace ServerlessPush.Clients.Tests;
 
@@ -13,9 +12,9 @@ namespace ServerlessPush.Clients.Tests;
 /// reference Pushgateway, the local host and the Functions app under the Functions test host (both
 /// over Azurite); the key tests against the two with access control.
 /// </summary>
-[Collection(AzuriteCollection.Name)]
+[Collection(GatewayTargetsCollection.Name)]
 [TestCaseOrderer(GoLastOrderer.TypeName, GoLastOrderer.AssemblyName)]
-public sealed class ClientPushTests(AzuriteFixture fixture)
+public sealed class ClientPushTests(GatewayTargetsFixture fixture)
 {
     public const string PushKey = "push-key-0123456789";
     public const string ReadKey = "read-key-0123456789";

@@ -13,8 +13,8 @@ namespace ServerlessPush.Clients.Tests;
 /// gateway; a real Prometheus 2.42 with native histograms scrapes it, and every query of
 /// docs/otlp.md's translation table gives the value the table says, under the resource's group.
 /// </summary>
-[Collection(AzuriteCollection.Name)]
-public sealed partial class OtlpExportTests(AzuriteFixture fixture, ITestOutputHelper output)
+[Collection(GatewayTargetsCollection.Name)]
+public sealed partial class OtlpExportTests(GatewayTargetsFixture fixture, ITestOutputHelper output)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 

@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using ServerlessPush.Clients.Tests.Infrastructure;
 using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Metrics;
 using ServerlessPush.Testing;

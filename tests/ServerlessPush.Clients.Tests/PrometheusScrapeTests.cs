@@ -10,8 +10,8 @@ namespace ServerlessPush.Clients.Tests;
 /// README.md (honor_labels, the read key); a pushed group is queried back with its job, instance
 /// and grouping labels, and goes stale once deleted. Against each target (the reference ignores the key).
 /// </summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class PrometheusScrapeTests(AzuriteFixture fixture, ITestOutputHelper output)
+[Collection(GatewayTargetsCollection.Name)]
+public sealed class PrometheusScrapeTests(GatewayTargetsFixture fixture, ITestOutputHelper output)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 

@@ -8,8 +8,8 @@ namespace ServerlessPush.Clients.Tests;
 /// by a local gateway's): the blog walkthrough with curl, the Go client's module step, and the
 /// scrape config checked by Debian's promtool.
 /// </summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class ReadmeCommandTests(AzuriteFixture fixture)
+[Collection(GatewayTargetsCollection.Name)]
+public sealed class ReadmeCommandTests(GatewayTargetsFixture fixture)
 {
     private const string DocumentedAddress = "http://127.0.0.1:9091";
 

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using ServerlessPush.FunctionsHost;
 using ServerlessPush.FunctionsHost.Metadata;
-using ServerlessPush.Testing;
 
 namespace ServerlessPush.Functions.Tests;
 

@@ -3,14 +3,6 @@ using Azure.Data.Tables;
 
 namespace ServerlessPush.Testing.Tests;
 
-/// <summary>An xunit fixture around <see cref="AzuriteServer"/> (the pattern other test projects can copy).</summary>
-public sealed class AzuriteFixture : IAsyncLifetime
-{
-    public AzuriteServer Server { get; private set; } = null!;
-    public async Task InitializeAsync() => Server = await AzuriteServer.StartAsync();
-    public async Task DisposeAsync() => await Server.DisposeAsync();
-}
-
 public sealed class AzuriteServerTests(AzuriteFixture fixture) : IClassFixture<AzuriteFixture>
 {
     private static TableServiceClient Client(AzuriteServer server) =>
@@ -29,7 +21,7 @@ public sealed class AzuriteServerTests(AzuriteFixture fixture) : IClassFixture<A
     [Fact]
     public void Exposes_loopback_endpoint_and_dev_connection_string()
     {
-        var server = fixture.Server;
+        var server = fixture.Azurite;
         Assert.True(server.IsRunning);
         Assert.Equal($"http://127.0.0.1:{server.Port}/devstoreaccount1", server.TableEndpoint.ToString());
         Assert.Contains($"TableEndpoint=http://127.0.0.1:{server.Port}/devstoreaccount1;", server.ConnectionString, StringComparison.Ordinal);
@@ -39,7 +31,7 @@ public sealed class AzuriteServerTests(AzuriteFixture fixture) : IClassFixture<A
     [Fact]
     public async Task Creates_a_table_and_round_trips_an_entity()
     {
-        await RoundTripAsync(fixture.Server, "roundtrip");
+        await RoundTripAsync(fixture.Azurite, "roundtrip");
     }
 
     [Fact]

@@ -119,8 +119,20 @@ public sealed class ManagedProcess : IDisposable, IAsyncDisposable
 
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         var managed = new ManagedProcess(process, options);
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) managed.Append(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) managed.Append("err: " + e.Data); };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                managed.Append(e.Data);
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                managed.Append("err: " + e.Data);
+            }
+        };
 
         try
         {

@@ -5,6 +5,7 @@ using Microsoft.Playwright;
 using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Grouping;
+using ServerlessPush.Core.Model;
 using ServerlessPush.Http.WebPage;
 using ServerlessPush.Testing;
 using ServerlessPush.WebPage.Tests.Infrastructure;

@@ -2,8 +2,9 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using ServerlessPush.Core.Exposition;
-using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Metrics;
+using ServerlessPush.Core.Grouping;
+using ServerlessPush.Core.Model;
 
 namespace ServerlessPush.Core.Api;
 

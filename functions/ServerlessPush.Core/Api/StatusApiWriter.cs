@@ -1,5 +1,6 @@
 using System.Buffers;
 using ServerlessPush.Core.Exposition;
+using ServerlessPush.Core.Grouping;
 
 namespace ServerlessPush.Core.Api;
 

@@ -1,3 +1,4 @@
+using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Metrics;
 
 namespace ServerlessPush.Core.Exposition;

@@ -1,3 +1,4 @@
+using ServerlessPush.Core.Model;
 using ServerlessPush.Core.Storage;
 
 namespace ServerlessPush.Core.Gateway;

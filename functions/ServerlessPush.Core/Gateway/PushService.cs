@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Metrics;
+using ServerlessPush.Core.Model;
 using ServerlessPush.Core.Otlp;
 using ServerlessPush.Core.Storage;
 

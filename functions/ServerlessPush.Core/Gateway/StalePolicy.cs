@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using ServerlessPush.Core.Model;
 
 namespace ServerlessPush.Core.Gateway;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using ServerlessPush.Core.Exposition;
 
 namespace ServerlessPush.Core.Grouping;
 

@@ -1,5 +1,5 @@
-using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Metrics;
+using ServerlessPush.Core.Model;
 using ServerlessPush.Core.Storage;
 
 namespace ServerlessPush.Core.Otlp;

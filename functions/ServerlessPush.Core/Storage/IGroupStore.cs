@@ -1,5 +1,5 @@
-using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Grouping;
+using ServerlessPush.Core.Model;
 
 namespace ServerlessPush.Core.Storage;
 
@@ -60,7 +60,7 @@ public interface IGroupStore
 
     /// <summary>
     /// Records a rejected push on an existing group, with the reason the pusher was given (already
-    /// bounded by <see cref="FailureReason.Bound"/>); does nothing if the group does not exist.
+    /// bounded by <see cref="Gateway.FailureReason.Bound"/>); does nothing if the group does not exist.
     /// </summary>
     Task RecordFailureAsync(GroupingKey key, DateTimeOffset time, string reason, CancellationToken cancellationToken = default);
 

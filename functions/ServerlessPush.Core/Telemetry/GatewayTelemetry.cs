@@ -69,22 +69,22 @@ public static class GatewayTelemetry
     public static readonly Counter<long> SweepDeleted = Meter.CreateCounter<long>(
         "serverlesspush_sweep_deleted_total", description: "Expired groups the sweeps deleted.");
 
-    private static long s_scrapeGroups;
-    private static long s_scrapeSeries;
+    private static long _scrapeGroups;
+    private static long _scrapeSeries;
 
     static GatewayTelemetry()
     {
-        Meter.CreateObservableGauge("serverlesspush_scrape_view_groups", () => Interlocked.Read(ref s_scrapeGroups), "{group}",
+        Meter.CreateObservableGauge("serverlesspush_scrape_view_groups", () => Interlocked.Read(ref _scrapeGroups), "{group}",
             "Live groups in the last scrape this instance answered.");
-        Meter.CreateObservableGauge("serverlesspush_scrape_view_series", () => Interlocked.Read(ref s_scrapeSeries), "{series}",
+        Meter.CreateObservableGauge("serverlesspush_scrape_view_series", () => Interlocked.Read(ref _scrapeSeries), "{series}",
             "Series in the last scrape this instance answered.");
     }
 
     /// <summary>What the last scrape held, for the two scrape-view gauges.</summary>
     public static void RecordScrapeView(long groups, long series)
     {
-        Interlocked.Exchange(ref s_scrapeGroups, groups);
-        Interlocked.Exchange(ref s_scrapeSeries, series);
+        Interlocked.Exchange(ref _scrapeGroups, groups);
+        Interlocked.Exchange(ref _scrapeSeries, series);
     }
 
     public static string Tag(RejectionReason reason) => reason switch

@@ -1,6 +1,6 @@
 using System.Globalization;
-using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Selectors;
+using ServerlessPush.Core.Model;
 
 namespace ServerlessPush.Http.WebPage;
 

@@ -6,6 +6,7 @@ using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Metrics;
+using ServerlessPush.Core.Model;
 
 namespace ServerlessPush.Http.WebPage;
 
@@ -30,7 +31,7 @@ public static class WebPageRenderer
 
     public static string Encode(string? text) => Html.Encode(text ?? string.Empty);
 
-    /// <param name="groups">Live and stale groups in key order (<see cref="ScrapeService.ListGroupsAsync"/>).</param>
+    /// <param name="groups">Live and stale groups in key order (<see cref="ScrapeService.ListGroupsAsync(CancellationToken)"/>).</param>
     /// <param name="assetVersion">Appended to the static URLs so browsers cache them until they change.</param>
     /// <param name="sort">The order (default: grouping-key order).</param>
     /// <param name="canDeleteSet">The reader has the admin right: offer the delete of the filtered set.</param>

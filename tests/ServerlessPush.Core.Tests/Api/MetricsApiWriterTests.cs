@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.Text;
 using ServerlessPush.Core.Api;
-using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Metrics;
+using ServerlessPush.Core.Model;
 using ServerlessPush.Core.Tests.Exposition;
 using static ServerlessPush.Core.Tests.Exposition.GoldenFixture;
 

@@ -1,5 +1,5 @@
-using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Grouping;
+using ServerlessPush.Core.Model;
 
 namespace ServerlessPush.Core.Tests.Exposition;
 

@@ -1,12 +1,11 @@
 using System.Buffers;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using ServerlessPush.Core.Api;
 using ServerlessPush.Core.Exposition;
-using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Metrics;
+using ServerlessPush.Core.Model;
 
 namespace ServerlessPush.Core.Tests.Exposition;
 

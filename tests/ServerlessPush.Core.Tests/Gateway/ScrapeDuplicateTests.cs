@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
@@ -9,8 +8,9 @@ using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Metrics;
-using ServerlessPush.Core.Storage;
+using ServerlessPush.Core.Model;
 using ServerlessPush.Core.Tests.Grouping;
+using ServerlessPush.Testing.InMemory;
 
 namespace ServerlessPush.Core.Tests.Gateway;
 
@@ -26,7 +26,12 @@ public sealed class ScrapeDuplicateTests
 
     private static async Task<List<string>> SeriesOfAsync(string name, params MetricGroup[] groups)
     {
-        var scrape = new ScrapeService(new ListStore(groups), Options.Create(new GatewayOptions()), TimeProvider.System, NullLogger<ScrapeService>.Instance);
+        var store = new InMemoryGroupStore();
+        foreach (var group in groups)
+        {
+            await store.WriteAsync(group.Key, new ReplaceFamilies(group.Families, DateTimeOffset.UnixEpoch, null));
+        }
+        var scrape = new ScrapeService(store, Options.Create(new GatewayOptions()), TimeProvider.System, NullLogger<ScrapeService>.Instance);
         var families = await scrape.CollectAsync();
         return families.Where(f => f.Name == name)
             .SelectMany(f => f.Metric)
@@ -84,30 +89,4 @@ public sealed class ScrapeDuplicateTests
                 && (!same || a.GetHashCode() == b.GetHashCode())
                 && same == (PushValidator.SeriesSignature(x.Family, x.Metric) == PushValidator.SeriesSignature(y.Family, y.Metric));
         });
-
-    private sealed class ListStore(IReadOnlyList<MetricGroup> groups) : IGroupStore
-    {
-        public async IAsyncEnumerable<MetricGroup> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-        {
-            await Task.Yield();
-            foreach (var group in groups)
-            {
-                yield return group;
-            }
-        }
-
-        public Task<MetricGroup?> GetAsync(GroupingKey key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task WriteAsync(GroupingKey key, GroupMutation mutation, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task WriteAsync(GroupingKey key, GroupMutation mutation, GroupPermit permit, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task<GroupPermit> AcquirePermitAsync(GroupingKey key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task<GroupState> ReadStateAsync(GroupingKey key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task RevokePermitsAsync(IReadOnlyCollection<GroupPermit> permits, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task RecordFailureAsync(GroupingKey key, DateTimeOffset time, string reason, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task DeleteAsync(GroupingKey key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public IAsyncEnumerable<GroupingKey> ListKeysAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public IAsyncEnumerable<ExpiryCandidate> ListExpiryCandidatesAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task<bool> DeleteIfExpiredAsync(ExpiryCandidate candidate, DateTimeOffset now, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public IAsyncEnumerable<GroupingKey> ListKeysOfJobAsync(string job, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task CheckAvailableAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
-    }
 }

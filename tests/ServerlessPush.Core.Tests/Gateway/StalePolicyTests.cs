@@ -1,5 +1,6 @@
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Grouping;
+using ServerlessPush.Core.Model;
 
 namespace ServerlessPush.Core.Tests.Gateway;
 

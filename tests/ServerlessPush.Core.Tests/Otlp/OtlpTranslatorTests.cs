@@ -1,4 +1,3 @@
-using OpenTelemetry.Proto.Collector.Metrics.V1;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Metrics.V1;
 using ServerlessPush.Core.Grouping;

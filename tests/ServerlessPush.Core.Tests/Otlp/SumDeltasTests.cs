@@ -1,6 +1,7 @@
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Metrics;
+using ServerlessPush.Core.Model;
 using ServerlessPush.Core.Otlp;
 using ServerlessPush.Core.Storage;
 

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.AspNetCore.Routing.Template;
 using ServerlessPush.FunctionsHost.Metadata;
 using ServerlessPush.FunctionsHost.Rpc;
 using ServerlessPush.FunctionsHost.Worker;

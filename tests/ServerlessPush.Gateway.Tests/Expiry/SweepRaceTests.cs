@@ -5,7 +5,6 @@ using Microsoft.Extensions.Time.Testing;
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Storage;
-using ServerlessPush.Gateway.Tests.Infrastructure;
 using ServerlessPush.Storage.Tables;
 using ServerlessPush.Testing;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using ServerlessPush.Gateway.Tests.Infrastructure;
 using ServerlessPush.Testing;
 
 namespace ServerlessPush.Gateway.Tests.Faults;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Options;
-using ServerlessPush.Gateway.Tests.Infrastructure;
 using ServerlessPush.Testing;
 
 namespace ServerlessPush.Gateway.Tests.Faults;

@@ -4,7 +4,6 @@ using Azure.Core.Pipeline;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using ServerlessPush.Core.Gateway;
-using ServerlessPush.Gateway.Tests.Infrastructure;
 using ServerlessPush.Storage.Tables;
 using ServerlessPush.Testing;
 

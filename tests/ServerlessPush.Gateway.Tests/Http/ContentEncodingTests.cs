@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.IO.Compression;
 using System.Net;
 using System.Text;
 using ServerlessPush.Gateway.Tests.Infrastructure;

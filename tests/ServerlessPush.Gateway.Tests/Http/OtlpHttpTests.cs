@@ -7,7 +7,6 @@ using OpenTelemetry.Proto.Collector.Metrics.V1;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Metrics.V1;
 using OpenTelemetry.Proto.Resource.V1;
-using ServerlessPush.Gateway.Tests.Infrastructure;
 using ServerlessPush.Testing;
 
 namespace ServerlessPush.Gateway.Tests.Http;

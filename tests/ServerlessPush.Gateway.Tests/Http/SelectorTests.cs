@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json;
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Grouping;
-using ServerlessPush.Gateway.Tests.Infrastructure;
 using ServerlessPush.Testing;
 
 namespace ServerlessPush.Gateway.Tests.Http;

@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Text;
-using ServerlessPush.Gateway.Tests.Infrastructure;
 using ServerlessPush.Http;
 using ServerlessPush.Testing;
 

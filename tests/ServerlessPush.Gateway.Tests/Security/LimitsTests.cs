@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
 using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Metrics;
 using ServerlessPush.Gateway.Tests.Infrastructure;

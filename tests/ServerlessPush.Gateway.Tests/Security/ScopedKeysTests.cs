@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using ServerlessPush.Gateway.Tests.Infrastructure;
 using ServerlessPush.Testing;
 
 namespace ServerlessPush.Gateway.Tests.Security;

@@ -5,7 +5,6 @@ using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
 using Azure.Data.Tables;
-using ServerlessPush.Gateway.Tests.Infrastructure;
 using ServerlessPush.Testing;
 using Xunit.Abstractions;
 

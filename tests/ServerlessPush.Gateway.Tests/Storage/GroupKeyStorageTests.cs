@@ -3,7 +3,6 @@ using System.Text;
 using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using ServerlessPush.Core.Grouping;
-using ServerlessPush.Gateway.Tests.Infrastructure;
 using ServerlessPush.Storage.Tables;
 using ServerlessPush.Testing;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using ServerlessPush.Gateway.Tests.Infrastructure;
 using ServerlessPush.Testing;
 
 namespace ServerlessPush.Gateway.Tests.Storage;

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using Azure.Data.Tables;
-using ServerlessPush.Gateway.Tests.Infrastructure;
 using ServerlessPush.Testing;
 
 namespace ServerlessPush.Gateway.Tests.Storage;

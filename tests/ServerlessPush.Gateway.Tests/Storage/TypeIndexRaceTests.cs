@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using ServerlessPush.Core.Grouping;
-using ServerlessPush.Gateway.Tests.Infrastructure;
 using ServerlessPush.Storage.Tables;
 using ServerlessPush.Testing;
 using Xunit.Abstractions;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Grouping;
+using ServerlessPush.Core.Model;
 using ServerlessPush.Core.Storage;
 using ServerlessPush.Testing;
 

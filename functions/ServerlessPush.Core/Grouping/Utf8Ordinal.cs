@@ -1,4 +1,4 @@
-namespace ServerlessPush.Core.Exposition;
+namespace ServerlessPush.Core.Grouping;
 
 /// <summary>
 /// Orders strings the way Go's <c>&lt;</c> orders them: by their UTF-8 bytes, which is code point

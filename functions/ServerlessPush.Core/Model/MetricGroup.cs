@@ -1,7 +1,7 @@
 using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Metrics;
 
-namespace ServerlessPush.Core.Gateway;
+namespace ServerlessPush.Core.Model;
 
 /// <summary>One family as stored in a group: sanitised series plus when it was last pushed.</summary>
 public sealed record PushedFamily(MetricFamily Family, DateTimeOffset PushedAt)
@@ -30,7 +30,7 @@ public sealed record MetricGroup(
 
     public bool IsExpiredAt(DateTimeOffset now) => ExpiresAt <= now;
 
-    /// <summary>Set on a listed group that is stale (expired, kept by <see cref="StalePolicy"/>): when the sweep deletes it.</summary>
+    /// <summary>Set on a listed group that is stale (expired, kept by <see cref="Gateway.StalePolicy"/>): when the sweep deletes it.</summary>
     public DateTimeOffset? StaleUntil { get; init; }
 
     public bool IsStale => StaleUntil is not null;

@@ -4,7 +4,7 @@ using FsCheck.Xunit;
 using ServerlessPush.Core.Grouping;
 using ServerlessPush.Storage.Tables;
 
-namespace ServerlessPush.Gateway.Tests.Storage;
+namespace ServerlessPush.Core.Tests.Storage;
 
 /// <summary>
 /// Table keys are injective: distinct groups get distinct partitions, distinct metric names distinct
