@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using ServerlessPush.Core;
 using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Gateway;
+using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Telemetry;
 
 namespace ServerlessPush.Http;

@@ -1,3 +1,5 @@
+using ServerlessPush.Core.Grouping;
+
 namespace ServerlessPush.Core.Exposition;
 
 /// <summary>The output formats a scrape can negotiate.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ServerlessPush.Core.Grouping;
 
 namespace ServerlessPush.Core.Exposition;
 

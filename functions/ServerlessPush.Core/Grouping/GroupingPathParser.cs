@@ -15,7 +15,7 @@ public static class GroupingPathParser
     /// Returns the key, or an error message the reference would answer with a 400.
     /// With <paramref name="utf8Names"/> (<c>Gateway:EnableUtf8Names</c>, Pushgateway 1.11's
     /// <c>--push.enable-utf8-names</c>) a label name may be any UTF-8 and a <c>U__</c> name is
-    /// decoded (<see cref="Exposition.NameEscaping.UnescapeValues"/>); the reserved <c>__</c> prefix
+    /// decoded (<see cref="NameEscaping.UnescapeValues"/>); the reserved <c>__</c> prefix
     /// is refused on the name as written and, unlike upstream, also on the decoded name (a path
     /// label <c>__name__</c> would rename every series of the group).
     /// </summary>
@@ -47,7 +47,7 @@ public static class GroupingPathParser
                 {
                     name = name[..^"@base64".Length];
                 }
-                var labelName = utf8Names ? Exposition.NameEscaping.UnescapeValues(name) : name;
+                var labelName = utf8Names ? NameEscaping.UnescapeValues(name) : name;
                 if (!LabelNames.IsValidPathLabel(labelName, utf8Names) || name.StartsWith("__", StringComparison.Ordinal))
                 {
                     return GroupingParseResult.Fail($"improper label name {GoQuote(name)}");

@@ -321,6 +321,34 @@ public sealed class OtlpHttpTests(AzuriteFixture fixture)
     }
 
     [Fact]
+    public async Task A_key_scoped_to_jobs_exports_only_into_them()
+    {
+        await using var gateway = await GatewayServer.StartAsync(fixture.Azurite, new Dictionary<string, string?>
+        {
+            ["Gateway:Access:AllowAnonymous"] = "false",
+            ["Gateway:Access:AllowAnonymousAdmin"] = null,
+            ["Gateway:Access:AllowAnonymousRead"] = "true",
+            ["Gateway:Access:ScopedKeys:0:Key"] = "team-a-push",
+            ["Gateway:Access:ScopedKeys:0:Rights"] = "push",
+            ["Gateway:Access:ScopedKeys:0:Jobs"] = "nightly/team-a-*",
+        });
+        var own = await PostAsync(gateway, Export("team-a-etl", Counter("runs", 1)).ToByteArray(), key: "team-a-push");
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+
+        // One resource outside the key's jobs refuses the whole export: nothing of it is stored.
+        var mixed = Export("team-a-load", Counter("loads", 2));
+        mixed.ResourceMetrics.Add(Export("team-b-etl", Counter("runs", 3)).ResourceMetrics[0]);
+        var refused = await PostAsync(gateway, mixed.ToByteArray(), key: "team-a-push");
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("job \"nightly/team-b-etl\" is not one of them", (await StatusOf(refused)).Message, StringComparison.Ordinal);
+
+        var scrape = await ScrapeAsync(gateway);
+        Assert.Contains("runs_total{instance=\"db-1\",job=\"nightly/team-a-etl\"} 1\n", scrape, StringComparison.Ordinal);
+        Assert.DoesNotContain("team-b-etl", scrape, StringComparison.Ordinal);
+        Assert.DoesNotContain("loads", scrape, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Other_methods_get_405()
     {
         await using var gateway = await GatewayServer.StartAsync(fixture.Azurite);

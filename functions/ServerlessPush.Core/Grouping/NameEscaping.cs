@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text;
-using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Metrics;
 
-namespace ServerlessPush.Core.Exposition;
+namespace ServerlessPush.Core.Grouping;
 
 /// <summary>
 /// The name escaping schemes of prometheus/common's <c>model</c> (the <c>escaping=</c> parameter of a
