@@ -42,19 +42,11 @@ public static class OtlpResponses
     /// </summary>
     public static Task RejectAsync(HttpContext context, OtlpEncoding encoding, Rejection rejection, CancellationToken cancellationToken)
     {
-        if (RequestTelemetry.Of(context) is { } telemetry)
+        if (!Responses.BeginRejection(context, rejection))
         {
-            telemetry.Rejection = rejection;
+            return Task.CompletedTask;
         }
         var response = context.Response;
-        if (rejection.Reason == RejectionReason.Unavailable)
-        {
-            if (RequestDeadline.ClientGone(context))
-            {
-                return Task.CompletedTask;
-            }
-            response.Headers.RetryAfter = "5";
-        }
         var code = rejection.Status switch
         {
             StatusCodes.Status400BadRequest => Code.InvalidArgument,

@@ -23,21 +23,11 @@ public static class Responses
     /// </summary>
     public static Task RejectAsync(HttpContext context, Rejection rejection, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(rejection);
-        if (RequestTelemetry.Of(context) is { } telemetry)
+        if (!BeginRejection(context, rejection))
         {
-            telemetry.Rejection = rejection;
+            return Task.CompletedTask;
         }
         var response = context.Response;
-        if (rejection.Reason == RejectionReason.Unavailable)
-        {
-            if (RequestDeadline.ClientGone(context))
-            {
-                return Task.CompletedTask;
-            }
-            response.Headers.RetryAfter = "5";
-        }
         if (rejection.Header is { } header)
         {
             response.Headers[header.Key] = header.Value;
@@ -46,6 +36,30 @@ public static class Responses
         response.ContentType = "text/plain; charset=utf-8";
         response.Headers.XContentTypeOptions = "nosniff";
         return response.WriteAsync(rejection.Message + "\n", cancellationToken);
+    }
+
+    /// <summary>
+    /// What every rejection's answer starts with, whatever its body: the rejection noted on the request's
+    /// <see cref="RequestTelemetry"/> (logged and counted once, by <see cref="RequestDeadlineGuard"/>) and
+    /// Retry-After on a 503. False when the client went away during a 503: then nothing is written.
+    /// </summary>
+    internal static bool BeginRejection(HttpContext context, Rejection rejection)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(rejection);
+        if (RequestTelemetry.Of(context) is { } telemetry)
+        {
+            telemetry.Rejection = rejection;
+        }
+        if (rejection.Reason == RejectionReason.Unavailable)
+        {
+            if (RequestDeadline.ClientGone(context))
+            {
+                return false;
+            }
+            context.Response.Headers.RetryAfter = "5";
+        }
+        return true;
     }
 
     public static Rejection NotFound { get; } = new(StatusCodes.Status404NotFound, "404 page not found", RejectionReason.NotFound);
