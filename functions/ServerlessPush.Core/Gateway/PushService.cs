@@ -123,17 +123,6 @@ public sealed class PushService
     public Task DeleteAsync(GroupingKey key, CancellationToken cancellationToken = default) =>
         _store.DeleteAsync(key, cancellationToken);
 
-    /// <summary>Deletes every group of a job, whatever its other labels; returns how many.</summary>
-    public async Task<int> DeleteJobAsync(string job, CancellationToken cancellationToken = default)
-    {
-        var keys = new List<GroupingKey>();
-        await foreach (var key in _store.ListKeysOfJobAsync(job, cancellationToken).ConfigureAwait(false))
-        {
-            keys.Add(key);
-        }
-        return await DeleteAllAsync(keys, cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>Deletes every group (the admin wipe); returns how many there were.</summary>
     public async Task<int> WipeAsync(CancellationToken cancellationToken = default)
     {

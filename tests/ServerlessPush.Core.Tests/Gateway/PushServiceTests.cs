@@ -2,6 +2,7 @@ using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Metrics;
 using ServerlessPush.Core.Model;
+using ServerlessPush.Core.Selectors;
 using ServerlessPush.Core.Storage;
 
 namespace ServerlessPush.Core.Tests.Gateway;
@@ -183,7 +184,8 @@ public sealed class PushServiceTests
         Assert.True((await gateway.PutAsync(GroupingKey.ForJob("j", ("instance", "1")), "x 1\n")).Accepted);
         Assert.True((await gateway.PutAsync(GroupingKey.ForJob("j", ("instance", "2")), "x 1\n")).Accepted);
         Assert.True((await gateway.PutAsync(GroupingKey.ForJob("k"), "x 1\n")).Accepted);
-        Assert.Equal(2, await gateway.Push.DeleteJobAsync("j"));
+        var deletions = new GroupDeletionService(gateway.Store, Microsoft.Extensions.Options.Options.Create(gateway.Options), gateway.Time);
+        Assert.Equal(2, (await deletions.DeleteAsync(GroupSelection.ForJob("j", JobScope.All), olderThan: null, dryRun: false)).Count);
         Assert.Equal(["k"], gateway.Store.Groups.Select(g => g.Key.Job));
     }
 
