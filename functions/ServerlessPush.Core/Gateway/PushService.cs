@@ -81,8 +81,8 @@ public sealed class PushService
             var (permit, unregistered) = _registered.Lookup(key, families);
             // The permit must exist before the rows are registered: that order is what lets a reader
             // that revoked it prove a row stale.
-            // (Shared by concurrent first pushes, so not cancelled with this request.)
-            permit ??= await _registered.AcquireAsync(key, k => _store.AcquirePermitAsync(k, CancellationToken.None)).ConfigureAwait(false);
+            // (Shared by concurrent first pushes, so not cancelled with this request, which only stops waiting.)
+            permit ??= await _registered.AcquireAsync(key, k => _store.AcquirePermitAsync(k, CancellationToken.None), cancellationToken).ConfigureAwait(false);
             var typeError = unregistered.Count == 0
                 ? null
                 : await _typeCheck.RegisterAndCheckAsync(key, unregistered, cancellationToken).ConfigureAwait(false);

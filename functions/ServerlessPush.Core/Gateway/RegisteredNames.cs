@@ -33,20 +33,33 @@ internal sealed class RegisteredNames
 
     /// <summary>
     /// Acquires a permit for the group, once for all of this instance's concurrent first pushes to it
-    /// (else each would create a permit row of its own), and records it with no names yet.
+    /// (else each would create a permit row of its own), and records it with no names yet. The
+    /// acquisition is not cancelled when one waiter gives up (it is the others' too; the SDK's retries
+    /// bound it), but each waiter stops waiting at its own <paramref name="cancellationToken"/>.
     /// </summary>
-    public async Task<GroupPermit> AcquireAsync(GroupingKey key, Func<GroupingKey, Task<GroupPermit>> acquire)
+    public Task<GroupPermit> AcquireAsync(GroupingKey key, Func<GroupingKey, Task<GroupPermit>> acquire, CancellationToken cancellationToken)
     {
-        var acquiring = _acquiring.GetOrAdd(key, k => new Lazy<Task<GroupPermit>>(() => acquire(k)));
+        var acquiring = _acquiring.GetOrAdd(key, k =>
+        {
+            Lazy<Task<GroupPermit>>? shared = null;
+            shared = new Lazy<Task<GroupPermit>>(() => AcquireSharedAsync(k, acquire, shared!));
+            return shared;
+        });
+        return acquiring.Value.WaitAsync(cancellationToken);
+    }
+
+    private async Task<GroupPermit> AcquireSharedAsync(GroupingKey key, Func<GroupingKey, Task<GroupPermit>> acquire, Lazy<Task<GroupPermit>> shared)
+    {
         try
         {
-            var permit = await acquiring.Value.ConfigureAwait(false);
+            var permit = await acquire(key).ConfigureAwait(false);
             _entries.TryAdd(key, new Entry(permit, []));
             return permit;
         }
         finally
         {
-            _acquiring.TryRemove(KeyValuePair.Create(key, acquiring));
+            // Removed when the acquisition ends, not when a waiter leaves: a push arriving meanwhile joins it.
+            _acquiring.TryRemove(KeyValuePair.Create(key, shared));
         }
     }
 

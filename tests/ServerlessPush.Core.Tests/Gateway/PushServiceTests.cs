@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Metrics;
 using ServerlessPush.Core.Model;
 using ServerlessPush.Core.Selectors;
 using ServerlessPush.Core.Storage;
+using ServerlessPush.Testing.InMemory;
 
 namespace ServerlessPush.Core.Tests.Gateway;
 
@@ -83,6 +85,32 @@ public sealed class PushServiceTests
         Assert.Equal(3, gateway.Index.Calls(nameof(IMetricTypeIndex.RegisterAsync)));
         Assert.Equal(2, gateway.Store.Calls(nameof(IGroupStore.AcquirePermitAsync)));
         Assert.Contains(gateway.Index.Rows, r => r is { Name: "x", Type: MetricType.Untyped } && r.Group.Equals(A));
+    }
+
+    [Fact]
+    public async Task A_push_waiting_for_a_hung_permit_acquisition_gives_up_at_its_own_deadline_and_the_acquisition_is_still_shared()
+    {
+        // The acquisition is shared by this instance's concurrent first pushes, so it is not cancelled
+        // with one of them; each push must still stop waiting at its own deadline (issue: a PUT after
+        // a DELETE, storage frozen, answered 503 after 9 s against a 5 s deadline).
+        var store = new InMemoryGroupStore();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.BeforeCallAsync = method => method == nameof(IGroupStore.AcquirePermitAsync) ? release.Task : Task.CompletedTask;
+        var gateway = new InMemoryGateway(store: store);
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        var first = gateway.Push.PushAsync(A, InMemoryGateway.Parse("x 1\n"), PushMode.Replace, null, deadline.Token);
+        var stopwatch = Stopwatch.StartNew();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"gave up after {stopwatch.Elapsed}");
+
+        // A second push joins the acquisition still in flight rather than starting another one.
+        var second = gateway.PutAsync(A, "x 2\n");
+        await Task.Delay(50);
+        Assert.Equal(1, store.Calls(nameof(IGroupStore.AcquirePermitAsync)));
+        release.SetResult();
+        Assert.True((await second).Accepted);
+        Assert.Equal(1, store.Calls(nameof(IGroupStore.AcquirePermitAsync)));
     }
 
     [Fact]
