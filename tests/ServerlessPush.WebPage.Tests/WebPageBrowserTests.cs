@@ -103,8 +103,11 @@ public sealed class WebPageBrowserTests(AzuriteFixture azurite, BrowserFixture b
 
         // Filter (server side, through the form).
         await page.FillAsync("#q", "web-2");
-        await page.PressAsync("#q", "Enter");
-        await page.WaitForURLAsync("**/?q=web-2");
+        // Listening before the key is pressed, up to the DOM only, with room for a loaded CI machine:
+        // under the full suite this wait (load event, 30 s) once timed out.
+        await Task.WhenAll(
+            page.WaitForURLAsync("**/?q=web-2", new PageWaitForURLOptions { WaitUntil = WaitUntilState.DOMContentLoaded, Timeout = 60_000 }),
+            page.PressAsync("#q", "Enter"));
         await Expect(groups).ToHaveCountAsync(1);
         await Expect(page.Locator("#counts")).ToContainTextAsync("1 group, 1 series match");
         await groups.Locator("summary").First.ClickAsync();
