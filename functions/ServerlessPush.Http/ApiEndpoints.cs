@@ -14,7 +14,7 @@ namespace ServerlessPush.Http;
 /// <c>/api/v1/…</c>: <c>GET metrics</c>, <c>GET status</c>, <c>PUT admin/wipe</c>, <c>DELETE groups?match[]=…</c> (or <c>?job=</c>),
 /// and <c>OPTIONS</c> on anything, with the reference's CORS and cache headers on every answer.
 /// </summary>
-public sealed class ApiEndpoints(ScrapeService scrape, PushService pushes, GroupDeletionService deletions, IOptions<GatewayOptions> options, AccessControl access, TimeProvider time, ILogger<ApiEndpoints> logger)
+public sealed class ApiEndpoints(ScrapeService scrape, GroupDeletionService deletions, IOptions<GatewayOptions> options, AccessControl access, TimeProvider time, ILogger<ApiEndpoints> logger)
 {
     private readonly DateTimeOffset _startTime = time.GetUtcNow();
 
@@ -146,8 +146,8 @@ public sealed class ApiEndpoints(ScrapeService scrape, PushService pushes, Group
     public async Task WipeAsync(HttpContext context)
     {
         RequestDeadline.Of(context)?.Restart(options.Value.EffectiveBulkDeadline);
-        var deleted = await pushes.WipeAsync(context.RequestAborted).ConfigureAwait(false);
-        logger.LogInformation("Wiped {Count} groups", deleted);
+        var deleted = await deletions.DeleteAsync(GroupSelection.Everything, olderThan: null, dryRun: false, context.RequestAborted).ConfigureAwait(false);
+        logger.LogInformation("Wiped {Count} groups", deleted.Count);
         await Responses.EmptyAsync(context.Response, StatusCodes.Status202Accepted).ConfigureAwait(false);
     }
 

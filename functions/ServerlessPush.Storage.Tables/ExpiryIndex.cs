@@ -33,7 +33,7 @@ internal sealed class ExpiryIndex(GroupTable table)
         {
             return;
         }
-        var bucket = TableKeys.ExpiryPartition(expires);
+        var bucket = TableKeys.ExpiryPartition(expires, pk);
         if (permit is not null && _written.TryGetValue(pk, out var written) && written == (permit.Id, bucket))
         {
             return;
@@ -51,12 +51,26 @@ internal sealed class ExpiryIndex(GroupTable table)
         _written[pk] = (permit.Id, bucket);
     }
 
+    /// <summary>
+    /// Upserts the entries of many groups expiring at one time: they share a bucket's shard
+    /// partitions, so they go up to 100 to a transaction (one call instead of one per group).
+    /// </summary>
+    public async Task RecordManyAsync(IEnumerable<(string Pk, GroupingKey Key)> groups, DateTimeOffset expiresAt, ParallelOptions parallel, CancellationToken cancellationToken)
+    {
+        var batches = groups.Select(g => GroupRows.ExpiryEntry(g.Pk, g.Key, expiresAt))
+            .GroupBy(entry => entry.PartitionKey, StringComparer.Ordinal)
+            .SelectMany(shard => shard.Select(entry => new TableTransactionAction(TableTransactionActionType.UpsertReplace, entry)).Chunk(GroupTable.MaxTransactionActions));
+        await table.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        await Parallel.ForEachAsync(batches, parallel, async (batch, ct) =>
+            await table.Client.SubmitTransactionAsync(batch, ct).ConfigureAwait(false)).ConfigureAwait(false);
+    }
+
     public async IAsyncEnumerable<ExpiryCandidate> ListCandidatesAsync(DateTimeOffset now, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await table.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        // Every entry due by now sits in a partition up to now's bucket; later buckets are not read.
+        // Every entry due by now sits in a partition up to now's bucket (any shard); later buckets are not read.
         var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey ge {TableKeys.ExpiryPrefix} and PartitionKey le {TableKeys.ExpiryPartition(now)}");
+            $"PartitionKey ge {TableKeys.ExpiryPrefix} and PartitionKey lt {TableKeys.ExpiryRangeEnd(now)}");
         await foreach (var row in table.ScanAsync(filter, ["PartitionKey", "RowKey", "Labels", "ExpiresTicks"], cancellationToken).ConfigureAwait(false))
         {
             var expires = GroupRows.ToTime(row.GetInt64("ExpiresTicks")) ?? DateTimeOffset.MinValue;
@@ -93,7 +107,7 @@ internal sealed class ExpiryIndex(GroupTable table)
                 // The stored group's own labels: after a hashed key's race the entry may name the loser.
                 // Renewed (or deleted) since the entry was written: make sure an entry is due when it does expire.
                 await table.Client.UpsertEntityAsync(GroupRows.ExpiryEntry(pk, partition?.Group?.Key ?? candidate.Key, later), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-                if (TableKeys.ExpiryPartition(later) == entry.Partition)
+                if (TableKeys.ExpiryPartition(later, pk) == entry.Partition)
                 {
                     // That was this very entry, rewritten with the new time.
                     return false;

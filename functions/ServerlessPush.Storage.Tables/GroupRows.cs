@@ -63,7 +63,7 @@ internal static class GroupRows
         };
 
     public static TableEntity ExpiryEntry(string pk, GroupingKey key, DateTimeOffset expires) =>
-        new(TableKeys.ExpiryPartition(expires), pk)
+        new(TableKeys.ExpiryPartition(expires, pk), pk)
         {
             ["Labels"] = WriteLabels(key),
             ["ExpiresTicks"] = expires.UtcTicks,

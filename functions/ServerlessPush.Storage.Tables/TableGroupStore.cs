@@ -72,6 +72,9 @@ public sealed class TableGroupStore : IGroupStore
     public Task DeleteAsync(GroupingKey key, CancellationToken cancellationToken = default) =>
         StorageGuard.RunAsync(() => _tombstones.DeleteAsync(key, cancellationToken), cancellationToken);
 
+    public Task DeleteManyAsync(IReadOnlyCollection<GroupingKey> keys, int maxConcurrentCalls, CancellationToken cancellationToken = default) =>
+        StorageGuard.RunAsync(() => _tombstones.DeleteManyAsync(keys, maxConcurrentCalls, cancellationToken), cancellationToken);
+
     public IAsyncEnumerable<GroupingKey> ListKeysAsync(CancellationToken cancellationToken = default) =>
         StorageGuard.EnumerateAsync(_keys.ListAsync(cancellationToken), cancellationToken);
 

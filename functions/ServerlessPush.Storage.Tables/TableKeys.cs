@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using ServerlessPush.Core.Grouping;
@@ -20,10 +21,20 @@ public static class TableKeys
     public const string GroupRangeEnd = "h";
     /// <summary>Metric-name index partitions: <c>n…</c>.</summary>
     public const string NamePrefix = "n";
-    /// <summary>Expiry index partitions: <c>x&lt;yyyyMMddHHmm&gt;</c>, one per <see cref="ExpiryBucket"/> of expiry time.</summary>
+    /// <summary>
+    /// Expiry index partitions: <c>x&lt;yyyyMMddHHmm&gt;.&lt;shard&gt;</c>, <see cref="ExpiryShards"/> per
+    /// <see cref="ExpiryBucket"/> of expiry time, the shard a stable hash of the group partition.
+    /// </summary>
     public const string ExpiryPrefix = "x";
     /// <summary>Width of an expiry index partition: coarse, so a group pushed often rewrites its entry rarely.</summary>
     public static readonly TimeSpan ExpiryBucket = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// Partitions per expiry bucket: the groups expiring in one bucket (a bulk delete's tombstones, a
+    /// fleet pushing on one schedule) spread their entries over this many partitions, each within a
+    /// partition's throughput (about 2,000 entities/s) and small for Azurite, which finds a row
+    /// by scanning its partition. The sweep reads a bucket's shards with one range query, as before.
+    /// </summary>
+    public const int ExpiryShards = 16;
 
     /// <summary>The row that makes a group exist: labels, push time, families (inline or by chunk rows).</summary>
     public const string HeadRow = "head";
@@ -61,10 +72,27 @@ public static class TableKeys
     /// <summary>'/' follows '.' and never occurs in an encoded key.</summary>
     public static string JobRangeEnd(string job) => GroupPrefix + Encode(job, MaxReadableJob) + "/";
 
-    public static string ExpiryPartition(DateTimeOffset expiresAt)
+    public static string ExpiryPartition(DateTimeOffset expiresAt, string groupPartition) =>
+        ExpiryBucketName(expiresAt) + "." + ShardOf(groupPartition).ToString("x", CultureInfo.InvariantCulture);
+
+    /// <summary>The end (exclusive) of the expiry index up to the bucket of <paramref name="time"/>: every shard of that bucket and of all earlier ones sorts before it.</summary>
+    public static string ExpiryRangeEnd(DateTimeOffset time) => ExpiryBucketName(time) + "/";
+
+    private static string ExpiryBucketName(DateTimeOffset time)
     {
-        var ticks = expiresAt.UtcTicks - (expiresAt.UtcTicks % ExpiryBucket.Ticks);
-        return ExpiryPrefix + new DateTime(ticks, DateTimeKind.Utc).ToString("yyyyMMddHHmm", System.Globalization.CultureInfo.InvariantCulture);
+        var ticks = time.UtcTicks - (time.UtcTicks % ExpiryBucket.Ticks);
+        return ExpiryPrefix + new DateTime(ticks, DateTimeKind.Utc).ToString("yyyyMMddHHmm", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>FNV-1a over the partition key: the same shard on every instance and every run (string.GetHashCode is randomised per process).</summary>
+    private static int ShardOf(string groupPartition)
+    {
+        var hash = 2166136261u;
+        foreach (var c in groupPartition)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+        return (int)(hash % ExpiryShards);
     }
 
     /// <summary>The index partition of one metric name; hashed past 300 bytes of name (index rows keep the name).</summary>

@@ -97,6 +97,8 @@ public static class ScrapeCpu
         public Task RevokePermitsAsync(IReadOnlyCollection<GroupPermit> permits, CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public Task RecordFailureAsync(GroupingKey key, DateTimeOffset time, string reason, CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public Task DeleteAsync(GroupingKey key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task DeleteManyAsync(IReadOnlyCollection<GroupingKey> keys, int maxConcurrentCalls, CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public IAsyncEnumerable<GroupingKey> ListKeysAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public IAsyncEnumerable<ExpiryCandidate> ListExpiryCandidatesAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public Task<bool> DeleteIfExpiredAsync(ExpiryCandidate candidate, DateTimeOffset now, CancellationToken cancellationToken = default) => throw new NotSupportedException();

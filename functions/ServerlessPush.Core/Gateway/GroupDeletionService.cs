@@ -8,9 +8,10 @@ namespace ServerlessPush.Core.Gateway;
 /// <summary>
 /// Delete by selector and age (<c>DELETE /api/v1/groups?match[]=…&amp;older_than=…</c>): lists the
 /// matching keys (only the named jobs' key ranges when every selector names its job) or, when an
-/// age is asked, takes them with their push times from the store's scrape view, then deletes with at most
-/// <see cref="GatewayOptions.MaxStorageCallsPerRequest"/> deletions in flight. A dry run stops before
-/// deleting. A group pushed again while the deletion runs may still be deleted, as with any delete.
+/// age is asked, takes them with their push times from the store's scrape view, then deletes them in
+/// one <see cref="IGroupStore.DeleteManyAsync"/> with at most <see cref="GatewayOptions.MaxStorageCallsPerRequest"/>
+/// storage calls in flight. A dry run stops before deleting. A group pushed again while the deletion
+/// runs may still be deleted, as with any delete. The admin wipe is the selection of everything.
 /// </summary>
 public sealed class GroupDeletionService(IGroupStore store, IOptions<GatewayOptions> options, TimeProvider time)
 {
@@ -39,7 +40,7 @@ public sealed class GroupDeletionService(IGroupStore store, IOptions<GatewayOpti
         }
         if (!dryRun)
         {
-            await Parallel.ForEachAsync(keys, Bounded(cancellationToken), (key, ct) => new ValueTask(store.DeleteAsync(key, ct))).ConfigureAwait(false);
+            await store.DeleteManyAsync(keys, options.Value.MaxStorageCallsPerRequest, cancellationToken).ConfigureAwait(false);
         }
         keys.Sort(GroupingKey.ReferenceOrder);
         return keys;
@@ -93,7 +94,4 @@ public sealed class GroupDeletionService(IGroupStore store, IOptions<GatewayOpti
         }
         return keys;
     }
-
-    private ParallelOptions Bounded(CancellationToken cancellationToken) =>
-        new() { MaxDegreeOfParallelism = options.Value.MaxStorageCallsPerRequest, CancellationToken = cancellationToken };
 }

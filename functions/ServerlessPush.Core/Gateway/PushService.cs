@@ -123,28 +123,6 @@ public sealed class PushService
     public Task DeleteAsync(GroupingKey key, CancellationToken cancellationToken = default) =>
         _store.DeleteAsync(key, cancellationToken);
 
-    /// <summary>Deletes every group (the admin wipe); returns how many there were.</summary>
-    public async Task<int> WipeAsync(CancellationToken cancellationToken = default)
-    {
-        var keys = new List<GroupingKey>();
-        await foreach (var key in _store.ListKeysAsync(cancellationToken).ConfigureAwait(false))
-        {
-            keys.Add(key);
-        }
-        return await DeleteAllAsync(keys, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<int> DeleteAllAsync(List<GroupingKey> keys, CancellationToken cancellationToken)
-    {
-        var deleted = 0;
-        await Parallel.ForEachAsync(keys, Bounded(cancellationToken), async (key, ct) =>
-        {
-            await _store.DeleteAsync(key, ct).ConfigureAwait(false);
-            Interlocked.Increment(ref deleted);
-        }).ConfigureAwait(false);
-        return deleted;
-    }
-
     /// <summary>
     /// Series of this push can only equal series of another group whose key differs by labels the
     /// body supplies; the case clients hit is <c>instance</c> (<c>{job}</c> vs <c>{job,instance=""}</c>),

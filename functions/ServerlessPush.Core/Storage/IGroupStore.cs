@@ -67,6 +67,13 @@ public interface IGroupStore
     /// <summary>Removes the group, if it exists.</summary>
     Task DeleteAsync(GroupingKey key, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Removes these groups (those that exist), each as <see cref="DeleteAsync(GroupingKey, CancellationToken)"/>
+    /// would, with fewer storage calls than one delete at a time; at most <paramref name="maxConcurrentCalls"/>
+    /// storage calls in flight. Returns when every group is gone; a fault may leave some deleted and others not.
+    /// </summary>
+    Task DeleteManyAsync(IReadOnlyCollection<GroupingKey> keys, int maxConcurrentCalls, CancellationToken cancellationToken = default);
+
     /// <summary>The keys of every group, without their families.</summary>
     IAsyncEnumerable<GroupingKey> ListKeysAsync(CancellationToken cancellationToken = default);
 

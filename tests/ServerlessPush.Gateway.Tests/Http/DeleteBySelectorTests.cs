@@ -6,6 +6,7 @@ using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Storage;
 using ServerlessPush.Gateway.Tests.Infrastructure;
+using ServerlessPush.Storage.Tables;
 using ServerlessPush.Testing;
 using Xunit.Abstractions;
 
@@ -87,6 +88,62 @@ public sealed class DeleteBySelectorTests(AzuriteFixture fixture)
         var data = await DeleteAsync(gateway, "job=m");
         Assert.Equal(2, data.GetProperty("deleted").GetInt32());
         Assert.Equal(["job=mm"], await StoredAsync(gateway));
+    }
+
+    [Fact]
+    public async Task Many_groups_of_a_job_are_deleted_from_one_scan_whole_with_their_permits_failures_chunks_and_sweep_entries()
+    {
+        await using var gateway = await GatewayServer.StartAsync(fixture.Azurite, NoSweep);
+        var client = gateway.Client;
+        var store = gateway.Services.GetRequiredService<IGroupStore>();
+        // More groups than GroupTombstones.JobScanThreshold, pushed over HTTP (so with permits and index rows).
+        for (var i = 0; i < 12; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.PutAsync($"/metrics/job/many/instance/i{i:D2}", new StringContent($"# TYPE m gauge\nm {i}\n"))).StatusCode);
+        }
+        // One group stored as chunk rows (random ids do not compress), one with a failure row, two kept.
+        var big = string.Concat(Enumerable.Range(0, 16_000).Select(i => $"big{{id=\"{Guid.NewGuid():N}{Guid.NewGuid():N}\"}} {i}\n"));
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsync("/metrics/job/many/instance/big", new StringContent(big))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PutAsync("/metrics/job/many/instance/i03", new StringContent("# TYPE m counter\nm 1\n"))).StatusCode);
+        Assert.NotNull((await store.GetAsync(GroupingKey.ForJob("many", ("instance", "i03"))))!.LastFailureTime);
+        foreach (var kept in new[] { "k1", "k2" })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.PutAsync($"/metrics/job/many/instance/{kept}/site/keep", new StringContent("# TYPE m gauge\nm 1\n"))).StatusCode);
+        }
+        var doomed = Enumerable.Range(0, 12).Select(i => GroupingKey.ForJob("many", ("instance", $"i{i:D2}"))).Append(GroupingKey.ForJob("many", ("instance", "big"))).ToList();
+        // (The refused push to i03 may have cost that group its permit: not what this test is about.)
+        Assert.All(doomed.Where(k => k.Get("instance") != "i03"), k => Assert.NotEmpty(store.ReadStateAsync(k).GetAwaiter().GetResult().Permits));
+
+        gateway.StorageRequests.Reset();
+        var data = await DeleteAsync(gateway, Match("{job=\"many\",site!=\"keep\"}"));
+        Assert.Equal(13, data.GetProperty("deleted").GetInt32());
+        // No query per group: the listing scan and one scan of the job's rows; then an expiry transaction
+        // per shard at most, and one transaction per group (before: a query, an upsert and a transaction each).
+        Assert.True(gateway.StorageRequests.Queries <= 2, $"{gateway.StorageRequests.Queries} queries for 13 groups");
+        Assert.True(gateway.StorageRequests.Count <= 2 + TableKeys.ExpiryShards + 13, $"{gateway.StorageRequests.Count} storage requests for 13 groups");
+
+        Assert.Equal(["instance=k1,job=many,site=keep", "instance=k2,job=many,site=keep"], await StoredAsync(gateway));
+        var scraped = await client.GetStringAsync("/metrics");
+        Assert.DoesNotContain("i03", scraped, StringComparison.Ordinal);
+        Assert.DoesNotContain("big{", scraped, StringComparison.Ordinal);
+        foreach (var key in doomed)
+        {
+            var state = await store.ReadStateAsync(key);
+            Assert.Null(state.Group);
+            Assert.Empty(state.Permits);
+        }
+        // Every tombstone is indexed for the sweep.
+        var due = new HashSet<GroupingKey>();
+        await foreach (var candidate in store.ListExpiryCandidatesAsync(DateTimeOffset.UtcNow + TimeSpan.FromHours(2)))
+        {
+            due.Add(candidate.Key);
+        }
+        Assert.All(doomed, k => Assert.Contains(k, due));
+        // Pushed again: a new group, without the old failure, and its name registered afresh (the old permit is gone).
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsync("/metrics/job/many/instance/i03", new StringContent("# TYPE m gauge\nm 7\n"))).StatusCode);
+        var again = await store.GetAsync(GroupingKey.ForJob("many", ("instance", "i03")));
+        Assert.Null(again!.LastFailureTime);
+        Assert.Contains("m{instance=\"i03\",job=\"many\"} 7", await client.GetStringAsync("/metrics"), StringComparison.Ordinal);
     }
 
     [Theory]

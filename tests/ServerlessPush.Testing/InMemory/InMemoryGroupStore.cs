@@ -198,6 +198,23 @@ public sealed class InMemoryGroupStore : IGroupStore
         }
     }
 
+    public async Task DeleteManyAsync(IReadOnlyCollection<GroupingKey> keys, int maxConcurrentCalls, CancellationToken cancellationToken = default)
+    {
+        await EnterAsync(nameof(DeleteManyAsync), cancellationToken).ConfigureAwait(false);
+        foreach (var key in keys)
+        {
+            // One group at a time, as the Table store does: a writer between two of them is not excluded.
+            if (BeforeCallAsync is { } hook)
+            {
+                await hook(nameof(DeleteManyAsync) + ":group").ConfigureAwait(false);
+            }
+            lock (_lock)
+            {
+                DeleteGroup(key);
+            }
+        }
+    }
+
     private void DeleteGroup(GroupingKey key)
     {
         if (_groups.Remove(key))
