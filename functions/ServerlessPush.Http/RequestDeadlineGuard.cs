@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 using ServerlessPush.Core;
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Telemetry;
-using ServerlessPush.Storage.Tables;
+using ServerlessPush.Core.Storage;
 
 namespace ServerlessPush.Http;
 
@@ -35,9 +35,11 @@ public sealed class RequestDeadlineGuard(IOptions<GatewayOptions> options, ILogg
         {
             await handler(context).ConfigureAwait(false);
         }
-        // A malformed or too slow request body (BadHttpRequestException, an IOException) is the client's
-        // fault: the server answers it with its own 400, 408 or 413.
-        catch (Exception e) when (e is not BadHttpRequestException && (e is OperationCanceledException || StorageFaults.IsUnavailable(e, CancellationToken.None)))
+        // The store surfaces every fault as StorageUnavailableException (its contract), so this layer
+        // knows no storage SDK. A malformed or too slow request body (BadHttpRequestException) is the
+        // client's fault: the server answers it with its own 400, 408 or 413; another I/O error on the
+        // connection is treated like the client going away, or a 503.
+        catch (Exception e) when (e is not BadHttpRequestException && e is OperationCanceledException or StorageUnavailableException or IOException)
         {
             var request = context.Request;
             if (deadline.ClientAborted.IsCancellationRequested)
@@ -48,8 +50,9 @@ public sealed class RequestDeadlineGuard(IOptions<GatewayOptions> options, ILogg
             var response = context.Response;
             var message = deadline.Expired
                 ? $"Storage did not answer within the request deadline of {deadline.Limit.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s; try again."
-                : StorageFaults.Unavailable(e).Message;
-            fault = new Fault(deadline.Expired ? "deadline" : StorageFaults.Kind(e), message);
+                : e is StorageUnavailableException unavailable ? unavailable.Message
+                : "Storage did not answer in time; try again.";
+            fault = new Fault(deadline.Expired ? "deadline" : (e as StorageUnavailableException)?.Kind ?? "timeout", message);
             // The stack trace says nothing an operator acts on: only at debug.
             logger.LogDebug(e, "{Method} {Path}: {Message}", request.Method, request.Path, message);
             if (response.HasStarted)

@@ -1,4 +1,5 @@
 using ServerlessPush.Http;
+using ServerlessPush.Storage.Tables;
 
 namespace ServerlessPush.LocalHost;
 
@@ -8,7 +9,7 @@ public static class LocalGatewayHost
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
-        builder.Services.AddServerlessPushGateway(builder.Configuration);
+        builder.Services.AddServerlessPushGateway(builder.Configuration).AddTableStorage(builder.Configuration);
         builder.Services.AddHostedService<ExpirySweepService>();
         configure?.Invoke(builder);
         builder.Services.AddLocalTelemetry(builder.Configuration);

@@ -1,5 +1,6 @@
 using Azure.Core;
 using Azure.Core.Pipeline;
+using ServerlessPush.Core.Storage;
 
 namespace ServerlessPush.Storage.Tables;
 

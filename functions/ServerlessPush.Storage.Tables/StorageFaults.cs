@@ -9,8 +9,8 @@ namespace ServerlessPush.Storage.Tables;
 /// <summary>
 /// The one mapping from what the Azure SDK, the network and the credential throw to "storage cannot
 /// answer now" (<see cref="StorageUnavailableException"/>, answered 503 with Retry-After). Every
-/// storage call of the store and the index is wrapped with it, and the HTTP layer uses it as a
-/// backstop for anything that escapes unwrapped.
+/// storage call of the store and the index is wrapped with it (<see cref="StorageGuard"/>), so the
+/// layers above see only <see cref="StorageUnavailableException"/>, with its <see cref="StorageUnavailableException.Kind"/>.
 /// </summary>
 public static class StorageFaults
 {
@@ -34,7 +34,7 @@ public static class StorageFaults
     }
 
     /// <summary>A <see cref="StorageUnavailableException"/> whose message says what happened, for the 503's body.</summary>
-    public static StorageUnavailableException Unavailable(Exception exception) => exception as StorageUnavailableException ?? new(Describe(exception), exception);
+    public static StorageUnavailableException Unavailable(Exception exception) => exception as StorageUnavailableException ?? new(Describe(exception), exception, Kind(exception));
 
     /// <summary>The kind of fault, for the log line and metrics: the status storage answered, <c>timeout</c>, or <c>no response</c>.</summary>
     public static string Kind(Exception exception)

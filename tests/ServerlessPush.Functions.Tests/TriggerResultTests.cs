@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ServerlessPush.Functions.Triggers;
 using ServerlessPush.Http;
+using ServerlessPush.Storage.Tables;
 
 namespace ServerlessPush.Functions.Tests;
 
@@ -31,6 +32,7 @@ public sealed class TriggerResultTests : IDisposable
         _services = new ServiceCollection()
             .AddLogging(b => b.SetMinimumLevel(LogLevel.Critical))
             .AddServerlessPushGateway(configuration)
+            .AddTableStorage(configuration)
             .BuildServiceProvider();
     }
 
@@ -125,6 +127,7 @@ public sealed class TriggerResultTests : IDisposable
         using var services = new ServiceCollection()
             .AddLogging(b => b.SetMinimumLevel(LogLevel.Critical))
             .AddServerlessPushGateway(configuration)
+            .AddTableStorage(configuration)
             .BuildServiceProvider();
         var functions = Functions(services);
 

@@ -121,6 +121,3 @@ public sealed record GroupContent(IReadOnlyList<PushedFamily> Families, DateTime
 
 /// <summary>A group that an expiry index says is due; the store checks the group itself before deleting.</summary>
 public sealed record ExpiryCandidate(GroupingKey Key, DateTimeOffset ExpiresAt, string IndexEntry);
-
-/// <summary>Storage did not answer, refused, or throttled: the request can be retried later (503).</summary>
-public sealed class StorageUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

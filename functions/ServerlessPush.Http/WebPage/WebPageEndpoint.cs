@@ -7,7 +7,6 @@ using Microsoft.Extensions.Options;
 using ServerlessPush.Core;
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Storage;
-using ServerlessPush.Storage.Tables;
 
 namespace ServerlessPush.Http.WebPage;
 
@@ -22,7 +21,7 @@ public sealed class WebPageEndpoint(
     IGroupStore store,
     AccessControl access,
     IOptions<GatewayOptions> gatewayOptions,
-    IOptions<TableStorageOptions> tableOptions,
+    StorageDescription storage,
     TimeProvider time,
     ILogger<WebPageEndpoint> logger)
 {
@@ -85,16 +84,14 @@ public sealed class WebPageEndpoint(
             logger.LogDebug(e, "Storage fault on the status page");
             health = new StorageHealth(false, time.GetElapsedTime(started), e.Message);
         }
-        var tables = tableOptions.Value;
         var model = new StatusPageModel(
             typeof(WebPageEndpoint).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
             $"{RuntimeInformation.FrameworkDescription} on {RuntimeInformation.OSDescription} ({RuntimeInformation.ProcessArchitecture}), {Environment.ProcessorCount} CPUs, process {Environment.ProcessId}",
             _started,
             gatewayOptions.Value,
             access.Describe(),
-            tables.TableName,
-            // Never the connection string: it may hold the account key.
-            tables.ServiceUri is { } uri ? uri.GetLeftPart(UriPartial.Authority) + " (managed identity)" : tables.ConnectionString is null ? "not configured" : "from a connection string",
+            storage.Container,
+            storage.Endpoint,
             health);
         await WriteHtmlAsync(context, StatusPageRenderer.Render(model, time.GetUtcNow(), AssetVersion)).ConfigureAwait(false);
     }

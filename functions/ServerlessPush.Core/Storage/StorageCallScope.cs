@@ -1,10 +1,11 @@
-namespace ServerlessPush.Storage.Tables;
+namespace ServerlessPush.Core.Storage;
 
 /// <summary>
 /// A budget of concurrent storage calls for one unit of work (the HTTP layer opens one per request):
 /// however the work fans out (sibling reads, index registrations, two range reads per name), at most
-/// the given number of its storage calls are in flight at once; the others wait in
-/// <see cref="StorageConcurrencyLimiter"/>. Flows with the async context, so nothing has to pass it along.
+/// the given number of its storage calls are in flight at once; the others wait in the store's call
+/// limiter (Table Storage: <c>StorageConcurrencyLimiter</c>). Flows with the async context, so nothing
+/// has to pass it along, and the HTTP layer needs to know nothing of the store.
 /// </summary>
 public sealed class StorageCallScope : IDisposable
 {
@@ -23,7 +24,7 @@ public sealed class StorageCallScope : IDisposable
     public static StorageCallScope Begin(int maxConcurrentCalls) => new(maxConcurrentCalls);
 
     /// <summary>The budget of the current flow, or null outside any scope (the expiry sweep: only the process cap applies).</summary>
-    internal static SemaphoreSlim? Current => Ambient.Value;
+    public static SemaphoreSlim? Current => Ambient.Value;
 
     public void Dispose() => Ambient.Value = _previous;
 }
