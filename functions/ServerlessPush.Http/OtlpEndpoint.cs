@@ -111,7 +111,7 @@ public sealed class OtlpEndpoint(PushService pushes, IOptions<GatewayOptions> op
         catch (StorageUnavailableException e)
         {
             // Answered here rather than by RequestDeadlineGuard: OTLP/HTTP wants a Status body in the request's encoding.
-            await OtlpResponses.RejectAsync(context, answerAs, Responses.Unavailable(e.Message), CancellationToken.None).ConfigureAwait(false);
+            await OtlpResponses.RejectAsync(context, answerAs, Responses.Unavailable(e.Message, options.Value.RetryAfter), CancellationToken.None).ConfigureAwait(false);
         }
     }
 

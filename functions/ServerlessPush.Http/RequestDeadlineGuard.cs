@@ -63,7 +63,7 @@ public sealed class RequestDeadlineGuard(IOptions<GatewayOptions> options, ILogg
             }
             response.ContentLength = null;
             response.Headers.ContentEncoding = default;
-            await Responses.RejectAsync(context, Responses.Unavailable(message)).ConfigureAwait(false);
+            await Responses.RejectAsync(context, Responses.Unavailable(message, options.Value.RetryAfter)).ConfigureAwait(false);
         }
         finally
         {

@@ -28,10 +28,6 @@ public static class Responses
             return Task.CompletedTask;
         }
         var response = context.Response;
-        if (rejection.Header is { } header)
-        {
-            response.Headers[header.Key] = header.Value;
-        }
         response.StatusCode = rejection.Status;
         response.ContentType = "text/plain; charset=utf-8";
         response.Headers.XContentTypeOptions = "nosniff";
@@ -41,7 +37,7 @@ public static class Responses
     /// <summary>
     /// What every rejection's answer starts with, whatever its body: the rejection noted on the request's
     /// <see cref="RequestTelemetry"/> (logged and counted once, by <see cref="RequestDeadlineGuard"/>) and
-    /// Retry-After on a 503. False when the client went away during a 503: then nothing is written.
+    /// its header (Retry-After on a 503). False when the client went away during a 503: then nothing is written.
     /// </summary>
     internal static bool BeginRejection(HttpContext context, Rejection rejection)
     {
@@ -51,13 +47,13 @@ public static class Responses
         {
             telemetry.Rejection = rejection;
         }
-        if (rejection.Reason == RejectionReason.Unavailable)
+        if (rejection.Reason == RejectionReason.Unavailable && RequestDeadline.ClientGone(context))
         {
-            if (RequestDeadline.ClientGone(context))
-            {
-                return false;
-            }
-            context.Response.Headers.RetryAfter = "5";
+            return false;
+        }
+        if (rejection.Header is { } header)
+        {
+            context.Response.Headers[header.Key] = header.Value;
         }
         return true;
     }
@@ -71,10 +67,10 @@ public static class Responses
 
     public static Task MethodNotAllowedAsync(HttpResponse response, string allow) => RejectAsync(response.HttpContext, MethodNotAllowed(allow));
 
-    /// <summary>Storage is down, throttling or too slow: retry later, never a false success.</summary>
-    public static Rejection Unavailable(string message) => new(StatusCodes.Status503ServiceUnavailable, message, RejectionReason.Unavailable);
-
-    public static Task UnavailableAsync(HttpResponse response, string message) => RejectAsync(response.HttpContext, Unavailable(message));
+    /// <summary>Storage is down, throttling or too slow: retry after <paramref name="retryAfter"/> (<see cref="Core.Gateway.GatewayOptions.RetryAfter"/>), never a false success.</summary>
+    public static Rejection Unavailable(string message, TimeSpan retryAfter) =>
+        new(StatusCodes.Status503ServiceUnavailable, message, RejectionReason.Unavailable,
+            new(Microsoft.Net.Http.Headers.HeaderNames.RetryAfter, ((long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     /// <summary>
     /// Go's <c>http.Redirect</c> to a cleaned path: <c>Location</c> escaped (<see cref="RedirectLocation"/>),

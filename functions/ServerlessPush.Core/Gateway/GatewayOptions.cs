@@ -26,6 +26,13 @@ public sealed class GatewayOptions
     /// </summary>
     public TimeSpan RequestDeadline { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The Retry-After of every 503 (storage down, throttling, past the deadline), in whole seconds:
+    /// how long a client waits before it pushes again. Short, since pushes are retried by the job, and
+    /// storage faults are mostly brief.
+    /// </summary>
+    public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The deadline of the admin wipe and the delete by job, which touch every group they find (never shorter than <see cref="RequestDeadline"/>).</summary>
     public TimeSpan BulkRequestDeadline { get; set; } = TimeSpan.FromMinutes(2);
 

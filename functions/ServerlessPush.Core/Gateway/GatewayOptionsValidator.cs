@@ -18,6 +18,10 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         {
             errors.Add($"Gateway:BulkRequestDeadline must be more than 0 and at most {Longest} (is {options.BulkRequestDeadline}).");
         }
+        if (options.RetryAfter < TimeSpan.FromSeconds(1) || options.RetryAfter > TimeSpan.FromHours(1))
+        {
+            errors.Add($"Gateway:RetryAfter must be 1 s to 1 h (is {options.RetryAfter}).");
+        }
         if (options.MaxStorageCallsPerRequest is < 1 or > 1024)
         {
             errors.Add($"Gateway:MaxStorageCallsPerRequest must be 1 to 1024 (is {options.MaxStorageCallsPerRequest}).");

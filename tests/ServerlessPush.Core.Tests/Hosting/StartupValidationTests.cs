@@ -15,6 +15,7 @@ public sealed class StartupValidationTests
     {
         { "Gateway:Tables:ConnectionString", null, "Gateway:Tables:ConnectionString" },
         { "Gateway:RequestDeadline", "00:00:00", "Gateway:RequestDeadline" },
+        { "Gateway:RetryAfter", "00:00:00.500", "Gateway:RetryAfter" },
         { "Gateway:Tables:Retry:MaxRetries", "-1", "Gateway:Tables:Retry:MaxRetries" },
     };
 
