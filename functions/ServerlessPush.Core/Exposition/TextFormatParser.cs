@@ -351,6 +351,34 @@ public static class TextFormatParser
                 return _in[start..(_pos - 1)];
             }
 
+            return ReadEscapedToQuote("label value");
+        }
+
+        /// <summary>
+        /// A quoted name; _cur is the opening quote. On return _cur is the byte after the closing
+        /// quote. The result is in scratch (the caller turns it into a string before the next token).
+        /// </summary>
+        private ReadOnlySpan<byte> ReadQuotedName(string what)
+        {
+            var name = ReadEscapedToQuote(what);
+            if (!ReadByte())
+            {
+                throw UnexpectedEnd();
+            }
+            if (!name.IsEmpty && !Utf8.IsValid(name))
+            {
+                throw Error($"invalid {what} {GoText.Quote(name)}");
+            }
+            return name;
+        }
+
+        /// <summary>
+        /// The rest of a quoted string with its escapes (<c>\"</c>, <c>\\</c>, <c>\n</c>) undone, into
+        /// scratch; _pos is just past the opening quote. On return _cur is the closing quote. Errors
+        /// name <paramref name="what"/> was being read (a label value, a metric name), as the reference's do.
+        /// </summary>
+        private ReadOnlySpan<byte> ReadEscapedToQuote(string what)
+        {
             _scratchLength = 0;
             bool escaped = false;
             while (true)
@@ -381,7 +409,7 @@ public static class TextFormatParser
                     case (byte)'"':
                         return _scratch.AsSpan(0, _scratchLength);
                     case (byte)'\n':
-                        throw Error($"label value {GoText.Quote(_scratch.AsSpan(0, _scratchLength))} contains unescaped new-line");
+                        throw Error($"{what} {GoText.Quote(_scratch.AsSpan(0, _scratchLength))} contains unescaped new-line");
                     case (byte)'\\':
                         escaped = true;
                         break;
@@ -391,66 +419,6 @@ public static class TextFormatParser
                         int end = r < 0 ? _in.Length : _pos + r;
                         AppendScratch(_in[runStart..end]);
                         _pos = end;
-                        break;
-                }
-            }
-        }
-
-        /// <summary>
-        /// A quoted name; _cur is the opening quote. On return _cur is the byte after the closing
-        /// quote. The result is in scratch (the caller turns it into a string before the next token).
-        /// </summary>
-        private ReadOnlySpan<byte> ReadQuotedName(string what)
-        {
-            _scratchLength = 0;
-            bool escaped = false;
-            while (true)
-            {
-                if (!ReadByte())
-                {
-                    throw UnexpectedEnd();
-                }
-                if (escaped)
-                {
-                    switch (_cur)
-                    {
-                        case (byte)'"':
-                        case (byte)'\\':
-                            AppendScratch(_cur);
-                            break;
-                        case (byte)'n':
-                            AppendScratch((byte)'\n');
-                            break;
-                        default:
-                            throw Error($"invalid escape sequence '\\{GoText.CharOfByte(_cur)}'");
-                    }
-                    escaped = false;
-                    continue;
-                }
-                switch (_cur)
-                {
-                    case (byte)'"':
-                        if (!ReadByte())
-                        {
-                            throw UnexpectedEnd();
-                        }
-                        var name = _scratch.AsSpan(0, _scratchLength);
-                        if (name.IsEmpty)
-                        {
-                            return name;
-                        }
-                        if (!Utf8.IsValid(name))
-                        {
-                            throw Error($"invalid {what} {GoText.Quote(name)}");
-                        }
-                        return name;
-                    case (byte)'\n':
-                        throw Error($"{what} {GoText.Quote(_scratch.AsSpan(0, _scratchLength))} contains unescaped new-line");
-                    case (byte)'\\':
-                        escaped = true;
-                        break;
-                    default:
-                        AppendScratch(_cur);
                         break;
                 }
             }

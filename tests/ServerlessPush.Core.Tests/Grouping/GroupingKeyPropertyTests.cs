@@ -36,8 +36,11 @@ public sealed class GroupingKeyPropertyTests
     /// Pairs of label sets whose reference-style joins (<c>name ÿ value ÿ …</c>) are one text: a set,
     /// and the same text cut into labels at other separators. Every collision of a separator join.
     /// </summary>
-    internal static Gen<(List<KeyValuePair<string, string>> Original, List<KeyValuePair<string, string>> Recut)> JoinedAlike { get; } =
-        from original in Labels
+    internal static Gen<(List<KeyValuePair<string, string>> Original, List<KeyValuePair<string, string>> Recut)> JoinedAlike { get; } = JoinedAlikeOf(Labels);
+
+    /// <summary><see cref="JoinedAlike"/> over the label sets of <paramref name="labels"/> (TableKeysTests uses its own, with long text).</summary>
+    internal static Gen<(List<KeyValuePair<string, string>> Original, List<KeyValuePair<string, string>> Recut)> JoinedAlikeOf(Gen<List<KeyValuePair<string, string>>> labels) =>
+        from original in labels
         let tokens = string.Join('\u00FF', GroupingKey.Create(original).Labels.SelectMany(l => new[] { l.Key, l.Value })).Split('\u00FF')
         from cuts in Gen.Elements(true, false).ListOf(tokens.Length - 1)
         select (original, Recut(tokens, cuts.ToArray()));
@@ -64,7 +67,7 @@ public sealed class GroupingKeyPropertyTests
         return fields.Chunk(2).Select(p => KeyValuePair.Create(p[0], p[1])).ToList();
     }
 
-    private static Dictionary<string, string> AsSet(List<KeyValuePair<string, string>> labels)
+    internal static Dictionary<string, string> AsSet(IEnumerable<KeyValuePair<string, string>> labels)
     {
         var set = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in labels)
@@ -74,7 +77,7 @@ public sealed class GroupingKeyPropertyTests
         return set;
     }
 
-    private static bool SameSet(Dictionary<string, string> x, Dictionary<string, string> y) =>
+    internal static bool SameSet(Dictionary<string, string> x, Dictionary<string, string> y) =>
         x.Count == y.Count && x.All(p => y.TryGetValue(p.Key, out var v) && v == p.Value);
 
     [Property(MaxTest = 5000)]

@@ -2,6 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using ServerlessPush.Core.Grouping;
+using ServerlessPush.Core.Tests.Grouping;
 using ServerlessPush.Storage.Tables;
 
 namespace ServerlessPush.Core.Tests.Storage;
@@ -31,46 +32,15 @@ public sealed class TableKeysTests
 
     /// <summary>A label set, and the same labels joined with the reference's separator and cut at other separators.</summary>
     private static readonly Gen<(Dictionary<string, string> Original, Dictionary<string, string> Recut)> JoinedAlike =
-        from original in LabelSets
-        let tokens = string.Join('\u00FF', GroupingKey.Create(original).Labels.SelectMany(l => new[] { l.Key, l.Value })).Split('\u00FF')
-        from cuts in Gen.Elements(true, false).ListOf(tokens.Length - 1)
-        select (original, Recut(tokens, cuts.ToArray()));
+        GroupingKeyPropertyTests.JoinedAlikeOf(LabelSets.Select(set => set.ToList()))
+            .Select(pair => (GroupingKeyPropertyTests.AsSet(pair.Original), GroupingKeyPropertyTests.AsSet(pair.Recut)));
 
-    private static Dictionary<string, string> Recut(string[] tokens, bool[] cuts)
-    {
-        if (cuts.Count(c => c) % 2 == 0)
-        {
-            cuts[0] = !cuts[0];
-        }
-        var fields = new List<string> { tokens[0] };
-        for (var i = 1; i < tokens.Length; i++)
-        {
-            if (cuts[i - 1])
-            {
-                fields.Add(tokens[i]);
-            }
-            else
-            {
-                fields[^1] += "\u00FF" + tokens[i];
-            }
-        }
-        return Set(fields.Chunk(2).Select(p => (p[0], p[1])));
-    }
-
-    private static Dictionary<string, string> Set(IEnumerable<(string Name, string Value)> labels)
-    {
-        var set = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, value) in labels)
-        {
-            set[name] = value;
-        }
-        return set;
-    }
+    private static Dictionary<string, string> Set(IEnumerable<(string Name, string Value)> labels) =>
+        GroupingKeyPropertyTests.AsSet(labels.Select(l => KeyValuePair.Create(l.Name, l.Value)));
 
     private static GroupingKey Key(Dictionary<string, string> set) => GroupingKey.Create(set);
 
-    private static bool SameSet(Dictionary<string, string> x, Dictionary<string, string> y) =>
-        x.Count == y.Count && x.All(p => y.TryGetValue(p.Key, out var v) && v == p.Value);
+    private static bool SameSet(Dictionary<string, string> x, Dictionary<string, string> y) => GroupingKeyPropertyTests.SameSet(x, y);
 
     [Fact]
     public void A_value_holding_the_reference_separator_gets_a_partition_of_its_own()
