@@ -15,8 +15,11 @@ public sealed class RatioSummary
     private readonly SortedDictionary<int, (double? Ours, double? Reference)> _bytesPerSeries = [];
     private readonly SortedDictionary<int, (double? Ours, double? Reference)> _large = [];
     private readonly SortedDictionary<int, double> _firstScrape = [];
+    private readonly SortedDictionary<int, (double? Ours, double? Reference)> _newGroupPut = [];
 
     public void Put(int groups, bool ours, double? p50Ms) => Set(_put, groups, ours, p50Ms);
+
+    public void NewGroupPut(int groups, bool ours, double? p50Ms) => Set(_newGroupPut, groups, ours, p50Ms);
 
     public void Floor(int groups, double upsertP50Ms) => _floor[groups] = upsertP50Ms;
 
@@ -36,6 +39,7 @@ public sealed class RatioSummary
         line.Append("PUT p50 ").AppendJoin(", ", _put.Select(p =>
             $"{N(p.Key)}: {Ratio(p.Value.Ours, p.Value.Reference)}" +
             (_floor.TryGetValue(p.Key, out var floor) ? $" / {Ratio(p.Value.Ours, floor)} floor" : "")));
+        line.Append("; sequential PUT to new groups ").AppendJoin(", ", _newGroupPut.Select(p => $"{N(p.Key)}: {Ratio(p.Value.Ours, p.Value.Reference)}"));
         line.Append("; scrape ").AppendJoin(", ", _scrape.Select(p => $"{N(p.Key)}: {Ratio(p.Value.Ours, p.Value.Reference)}"));
         line.Append("; first scrape on a fresh instance ").AppendJoin(", ", _firstScrape.Select(p => $"{N(p.Key)}: {p.Value.ToString("0.00", CultureInfo.InvariantCulture)} s"));
         line.Append("; one push of ").AppendJoin(", ", _large.Select(p => $"{N(p.Key)} series: {Ratio(p.Value.Ours, p.Value.Reference)}"));
