@@ -27,8 +27,13 @@ public static class GroupPayloadCodec
         {
             return (raw, Plain);
         }
+        // Fastest keeps an ordinary push cheap. A payload that may not fit one entity is worth the CPU of a
+        // better level: it halves the bytes (100,000 series: 864 -> 463 KiB, about 50 ms more), which
+        // saves chunk rows, their transaction and the partition read, and Azurite's time on the bytes
+        // (the write took about 4x less). The stored format is the same either way.
+        var level = raw.Length > GroupRows.InlineLimit ? CompressionLevel.Optimal : CompressionLevel.Fastest;
         using var output = new MemoryStream(raw.Length / 3);
-        using (var zlib = new ZLibStream(output, CompressionLevel.Fastest, leaveOpen: true))
+        using (var zlib = new ZLibStream(output, level, leaveOpen: true))
         {
             zlib.Write(raw);
         }

@@ -7,6 +7,7 @@ using ServerlessPush.Benchmarks;
 //   micro  BenchmarkDotNet (in process, short job): text and protobuf parsers, text renderer.
 //          Writes artifacts/benchmarks/micro.md.
 //   scrape-cpu  the scrape's CPU steps without storage, in memory, at --scrape-levels.
+//   push-stages the steps of one large push at --large-series: CPU in memory, then PushAsync over Azurite.
 //   all    all three, then artifacts/benchmarks/results.md.
 // Options (load): --put-seconds N, --clients N, --put-levels 100,1000,10000,100000, --scrape-levels 100,1000,10000,50000,100000,
 //                 --gateway-max-groups 100000, --scrape-runs N, --large-series 10000,100000, --out DIR
@@ -39,6 +40,9 @@ switch (command)
         break;
     case "azurite-probe":
         Console.WriteLine(await AzuriteProbe.RunAsync(load.PutLevels.Max()));
+        break;
+    case "push-stages":
+        Console.WriteLine(await PushStages.RunAsync(load.LargeSeries));
         break;
     case "scrape-cpu":
         Console.WriteLine(ScrapeCpu.Run(load.ScrapeLevels));

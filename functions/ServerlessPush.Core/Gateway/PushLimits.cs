@@ -64,7 +64,7 @@ public static class PushLimitChecker
         }
         foreach (var (name, value) in key.Labels)
         {
-            var error = CheckLabel("grouping key", name, value, limits);
+            var error = CheckLabel(null, name, value, limits);
             if (error is not null)
             {
                 return error;
@@ -102,7 +102,7 @@ public static class PushLimitChecker
                 }
                 foreach (var label in metric.Label)
                 {
-                    var error = CheckLabel($"metric {Abbreviate(family.Name)}", label.Name, label.Value, limits);
+                    var error = CheckLabel(family.Name, label.Name, label.Value, limits);
                     if (error is not null)
                     {
                         return error;
@@ -121,15 +121,18 @@ public static class PushLimitChecker
             ? Rejection.TooLarge($"push has {families.Count} metric families, more than the limit of {limits.MaxFamiliesPerPush} (setting Gateway__Limits__MaxFamiliesPerPush): each name is checked in the name index; push fewer names at once")
             : null;
 
-    private static string? CheckLabel(string where, string name, string value, PushLimits limits)
+    /// <param name="family">The series' metric name, or null for a label of the grouping key.</param>
+    private static string? CheckLabel(string? family, string name, string value, PushLimits limits)
     {
+        // Where the label is, named only for the message: checked for every label of every series.
+        string Where() => family is null ? "grouping key" : $"metric {Abbreviate(family)}";
         if (limits.MaxLabelNameLength > 0 && name.Length > limits.MaxLabelNameLength)
         {
-            return $"{where}: label name {Abbreviate(name)} is longer than the limit of {limits.MaxLabelNameLength} characters";
+            return $"{Where()}: label name {Abbreviate(name)} is longer than the limit of {limits.MaxLabelNameLength} characters";
         }
         if (limits.MaxLabelValueLength > 0 && value.Length > limits.MaxLabelValueLength)
         {
-            return $"{where}: value of label {Abbreviate(name)} is longer than the limit of {limits.MaxLabelValueLength} characters";
+            return $"{Where()}: value of label {Abbreviate(name)} is longer than the limit of {limits.MaxLabelValueLength} characters";
         }
         return null;
     }

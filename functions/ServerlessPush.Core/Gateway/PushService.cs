@@ -137,9 +137,17 @@ public sealed class PushService
         }
         else
         {
-            foreach (var metric in families.SelectMany(f => f.Metric))
+            // The distinct values first: a key is built per instance value, not per series.
+            var instances = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var family in families)
             {
-                var instance = metric.Label.FirstOrDefault(l => l.Name == GroupingKey.InstanceLabel)?.Value ?? string.Empty;
+                foreach (var metric in family.Metric)
+                {
+                    instances.Add(InstanceOf(metric));
+                }
+            }
+            foreach (var instance in instances)
+            {
                 siblings.Add(key.With(GroupingKey.InstanceLabel, instance));
             }
         }
@@ -184,6 +192,18 @@ public sealed class PushService
         return own.Any(existing.Contains)
             ? $"collected metric \"{TimestampGauges.PushTimeName}\" {key} was collected before with the same name and label values"
             : null;
+    }
+
+    private static string InstanceOf(Metric metric)
+    {
+        foreach (var label in metric.Label)
+        {
+            if (label.Name == GroupingKey.InstanceLabel)
+            {
+                return label.Value;
+            }
+        }
+        return string.Empty;
     }
 
     private static IEnumerable<string> TimestampSeries(GroupingKey key)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Grouping;
@@ -32,11 +33,13 @@ public static class PushValidator
         // The gateway sets its per-group gauges itself; pushed ones are overridden (dropped).
         families.RemoveAll(f => f.Name is TimestampGauges.PushTimeName or TimestampGauges.PushFailureTimeName or TimestampGauges.ExpiryTimeName);
 
+        // One scratch list for all series: a push of 100,000 series must not allocate per series what it can reuse.
+        var scratch = new List<LabelPair>();
         foreach (var family in families)
         {
             foreach (var metric in family.Metric)
             {
-                Sanitise(key, metric);
+                Sanitise(key, metric, scratch);
             }
         }
 
@@ -88,12 +91,44 @@ public static class PushValidator
     /// <summary>Identity of a series: name plus sorted label pairs, length-prefixed (injective, <see cref="LengthPrefixed"/>).</summary>
     public static string SeriesSignature(string name, Metric metric)
     {
-        var sb = new StringBuilder().AppendField(name);
-        foreach (var label in metric.Label)
+        // Sized first and written once (no StringBuilder): pushes compute this for every series.
+        var labels = metric.Label;
+        var length = FieldLength(name);
+        foreach (var label in labels)
         {
-            sb.AppendField(label.Name).AppendField(label.Value);
+            length += FieldLength(label.Name) + FieldLength(label.Value);
         }
-        return sb.ToString();
+        return string.Create(length, (name, labels), static (span, state) =>
+        {
+            var at = WriteField(span, state.name);
+            foreach (var label in state.labels)
+            {
+                at += WriteField(span[at..], label.Name);
+                at += WriteField(span[at..], label.Value);
+            }
+        });
+    }
+
+    // The same text as LengthPrefixed.AppendField: decimal length, ':', the text.
+    private static int FieldLength(string text) => DecimalDigits(text.Length) + 1 + text.Length;
+
+    private static int WriteField(Span<char> span, string text)
+    {
+        text.Length.TryFormat(span, out var digits, default, CultureInfo.InvariantCulture);
+        span[digits] = ':';
+        text.AsSpan().CopyTo(span[(digits + 1)..]);
+        return digits + 1 + text.Length;
+    }
+
+    private static int DecimalDigits(int value)
+    {
+        var digits = 1;
+        while (value >= 10)
+        {
+            value /= 10;
+            digits++;
+        }
+        return digits;
     }
 
     /// <summary>How the reference quotes a series in its messages (close to Go's proto text).</summary>
@@ -128,29 +163,80 @@ public static class PushValidator
         _ => type.ToString().ToUpperInvariant(),
     };
 
-    private static void Sanitise(GroupingKey key, Metric metric)
+    private static void Sanitise(GroupingKey key, Metric metric, List<LabelPair> scratch)
     {
-        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
-        var duplicate = false;
-        foreach (var label in metric.Label)
-        {
-            duplicate |= !labels.TryAdd(label.Name, label.Value);
-        }
-        if (duplicate)
+        var labels = metric.Label;
+        if (HasDuplicateNames(labels))
         {
             // Leave duplicates in place so CheckSeries reports them, as the reference does.
             return;
         }
+        // The body's labels, those of the grouping key in their place (its values win), instance="" if
+        // neither has one; sorted by name. New pairs, as before: a protobuf body's pairs may carry unknown fields.
+        scratch.Clear();
+        var hasInstance = false;
+        foreach (var label in labels)
+        {
+            if (key.Has(label.Name))
+            {
+                continue;
+            }
+            hasInstance |= label.Name == GroupingKey.InstanceLabel;
+            scratch.Add(new LabelPair { Name = label.Name, Value = label.Value });
+        }
         foreach (var (name, value) in key.Labels)
         {
-            labels[name] = value;
+            hasInstance |= name == GroupingKey.InstanceLabel;
+            scratch.Add(new LabelPair { Name = name, Value = value });
         }
-        labels.TryAdd(GroupingKey.InstanceLabel, string.Empty);
-        metric.Label.Clear();
-        foreach (var (name, value) in labels.OrderBy(l => l.Key, StringComparer.Ordinal))
+        if (!hasInstance)
         {
-            metric.Label.Add(new LabelPair { Name = name, Value = value });
+            scratch.Add(new LabelPair { Name = GroupingKey.InstanceLabel, Value = string.Empty });
         }
+        scratch.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        labels.Clear();
+        labels.AddRange(scratch);
+    }
+
+    private static bool HasDuplicateNames(IReadOnlyList<LabelPair> labels)
+    {
+        if (labels.Count > 16)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var label in labels)
+            {
+                if (!names.Add(label.Name))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+        // A series has a few labels: comparing pairs beats building a set for each of 100,000 series.
+        for (var i = 1; i < labels.Count; i++)
+        {
+            for (var j = 0; j < i; j++)
+            {
+                if (labels[i].Name == labels[j].Name)
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Sanitised labels are sorted already; only a series left with duplicates needs sorting.</summary>
+    private static IEnumerable<LabelPair> SortedByName(IReadOnlyList<LabelPair> labels)
+    {
+        for (var i = 1; i < labels.Count; i++)
+        {
+            if (string.CompareOrdinal(labels[i - 1].Name, labels[i].Name) > 0)
+            {
+                return labels.OrderBy(l => l.Name, StringComparer.Ordinal);
+            }
+        }
+        return labels;
     }
 
     private static string? CheckSeries(MetricFamily family, HashSet<string> seen, bool utf8Names)
@@ -162,7 +248,7 @@ public static class PushValidator
                 return $"{Describe(family.Name, metric)} is not a {TypeName(family.Type)}";
             }
             string? previous = null;
-            foreach (var label in metric.Label.OrderBy(l => l.Name, StringComparer.Ordinal))
+            foreach (var label in SortedByName(metric.Label))
             {
                 if (label.Name == previous)
                 {

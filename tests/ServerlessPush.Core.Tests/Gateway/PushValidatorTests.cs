@@ -94,3 +94,43 @@ public class PushValidatorTests
         Assert.Equal(["kept"], families.Select(f => f.Name));
     }
 }
+
+public class PushValidatorSignatureTests
+{
+    [Theory]
+    [InlineData("")]
+    [InlineData("a")]
+    [InlineData("123456789")]
+    [InlineData("1234567890")]
+    [InlineData("ünïcødé \u00ff\uffff 🚀 value")]
+    public void The_series_signature_is_the_length_prefixed_join_of_name_and_labels(string text)
+    {
+        var long1 = new string('x', 99) + text;
+        var long2 = new string('y', 12_345) + text;
+        var metric = new Metric();
+        metric.Label.Add(new LabelPair { Name = text, Value = long1 });
+        metric.Label.Add(new LabelPair { Name = "b", Value = long2 });
+        metric.Label.Add(new LabelPair { Name = "c", Value = "" });
+        var expected = new System.Text.StringBuilder().AppendField("name" + text);
+        foreach (var label in metric.Label)
+        {
+            expected.AppendField(label.Name).AppendField(label.Value);
+        }
+        Assert.Equal(expected.ToString(), PushValidator.SeriesSignature("name" + text, metric));
+    }
+
+    [Fact]
+    public void Duplicate_label_names_are_reported_in_name_order_whatever_the_body_order()
+    {
+        var metric = new Metric { Gauge = new Gauge { Value = 1 } };
+        foreach (var (name, value) in new[] { ("z", "1"), ("z", "3"), ("a b", "2") })
+        {
+            metric.Label.Add(new LabelPair { Name = name, Value = value });
+        }
+        var family = new MetricFamily { Name = "foo", Type = MetricType.Gauge };
+        family.Metric.Add(metric);
+        // Sorted, the invalid name "a b" comes before the duplicate "z": that is the error reported.
+        var error = PushValidator.ValidateAndSanitise(GroupingKey.ForJob("q"), [family]);
+        Assert.Contains("has a label with an invalid name: a b", error, StringComparison.Ordinal);
+    }
+}

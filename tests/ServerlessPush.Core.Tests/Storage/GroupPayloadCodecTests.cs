@@ -33,4 +33,15 @@ public sealed class GroupPayloadCodecTests
         Assert.True(bytes.Length < body.Length / 4, $"{bytes.Length} bytes for {body.Length} of text");
         Assert.Equal(families[0].Family, Assert.Single(GroupPayloadCodec.Decode(bytes, encoding)).Family);
     }
+
+    [Fact]
+    public void A_group_too_large_for_one_entity_uncompressed_round_trips_at_the_better_level()
+    {
+        // 60,000 series: several MiB of protobuf, above the inline limit, so the slower level is used.
+        var body = string.Concat(Enumerable.Range(0, 60_000).Select(i => $"m{{shard=\"{i}\",zone=\"z{i % 7}\"}} {i * 0.5}\n"));
+        List<PushedFamily> families = [new(InMemoryGateway.Parse(body)[0], T)];
+        var (bytes, encoding) = GroupPayloadCodec.Encode(families);
+        Assert.Equal(GroupPayloadCodec.Zlib, encoding);
+        Assert.Equal(families[0].Family, Assert.Single(GroupPayloadCodec.Decode(bytes, encoding)).Family);
+    }
 }
