@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Storage;
-using ServerlessPush.Http.WebPage;
 using ServerlessPush.Storage.Tables;
 
 namespace ServerlessPush.Http;

@@ -7,9 +7,10 @@ using Microsoft.Extensions.Options;
 using ServerlessPush.Core;
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Storage;
+using ServerlessPush.Http.WebPage;
 using ServerlessPush.Storage.Tables;
 
-namespace ServerlessPush.Http.WebPage;
+namespace ServerlessPush.Http;
 
 /// <summary>
 /// <c>GET /</c>: the groups as a web page, <c>GET /status</c>: the status page, and <c>GET /static/serverlesspush.{css,js}</c>: their two
