@@ -61,8 +61,10 @@ public sealed class WebPageEndpoint(
         var canDeleteSet = access.TryAuthorize(context, AccessRight.Admin, out _);
         // A storage fault escapes to RequestDeadlineGuard, which answers 503.
         var groups = await scrape.ListGroupsAsync(selection, context.RequestAborted).ConfigureAwait(false);
-        var html = WebPageRenderer.Render(groups, query, time.GetUtcNow(), AssetVersion, sort, canDeleteSet);
-        await WriteHtmlAsync(context, html).ConfigureAwait(false);
+        // Decided before the first byte; the template then writes straight into the response.
+        var model = WebPageRenderer.Model(groups, query, time.GetUtcNow(), AssetVersion, sort, canDeleteSet);
+        StartHtml(context.Response);
+        await WebPageRenderer.RenderAsync(context.Response.BodyWriter, model, context.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary><c>GET /status</c>: build, settings and storage health as a page (read right, like the page).</summary>
@@ -96,18 +98,20 @@ public sealed class WebPageEndpoint(
             tables.TableName,
             // Never the connection string: it may hold the account key.
             tables.ServiceUri is { } uri ? uri.GetLeftPart(UriPartial.Authority) + " (managed identity)" : tables.ConnectionString is null ? "not configured" : "from a connection string",
-            health);
-        await WriteHtmlAsync(context, StatusPageRenderer.Render(model, time.GetUtcNow(), AssetVersion)).ConfigureAwait(false);
+            health,
+            time.GetUtcNow(),
+            AssetVersion);
+        StartHtml(context.Response);
+        await StatusPage.Create(model).RenderAsync(context.Response.BodyWriter, WebPageRenderer.Encoder, context.RequestAborted).ConfigureAwait(false);
     }
 
-    private static async Task WriteHtmlAsync(HttpContext context, string html)
+    /// <summary>The headers of an HTML answer, set before its body streams (they cannot change once it has started).</summary>
+    private static void StartHtml(HttpResponse response)
     {
-        var response = context.Response;
         SetSecurityHeaders(response);
         response.Headers.CacheControl = "no-store";
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "text/html; charset=utf-8";
-        await response.WriteAsync(html, context.RequestAborted).ConfigureAwait(false);
     }
 
     /// <param name="file">The name after <c>/static/</c>.</param>

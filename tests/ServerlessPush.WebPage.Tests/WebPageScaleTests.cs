@@ -45,17 +45,17 @@ public sealed class WebPageScaleTests(AzuriteFixture azurite, BrowserFixture bro
     }
 
     [Fact]
-    public void Rendering_the_page_for_ten_thousand_groups_takes_milliseconds()
+    public async Task Rendering_the_page_for_ten_thousand_groups_takes_milliseconds()
     {
         var groups = InMemoryGroups(Groups);
         var query = WebPageQuery.Create(null, null);
         var now = DateTimeOffset.UtcNow;
-        var html = WebPageRenderer.Render(groups, query, now, "v");
+        var html = await WebPageRenderer.RenderToStringAsync(groups, query, now, "v");
         var times = new List<double>();
         for (var i = 0; i < 7; i++)
         {
             var watch = Stopwatch.StartNew();
-            html = WebPageRenderer.Render(groups, query, now, "v");
+            html = await WebPageRenderer.RenderToStringAsync(groups, query, now, "v");
             times.Add(watch.Elapsed.TotalMilliseconds);
         }
         times.Sort();
