@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http;
 using ServerlessPush.Core.Grouping;
-using ServerlessPush.Http.WebPage;
 
 namespace ServerlessPush.Http;
 

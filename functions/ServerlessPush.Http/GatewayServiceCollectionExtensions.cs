@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Storage;
-using ServerlessPush.Http.WebPage;
 
 namespace ServerlessPush.Http;
 

@@ -1,5 +1,5 @@
-using System.Text;
 using System.Text.RegularExpressions;
+using RazorSlices;
 using ServerlessPush.Core.Metrics;
 using ServerlessPush.Http.WebPage;
 
@@ -21,11 +21,9 @@ public sealed class NativeHistogramChartTests
     };
 
     [Fact]
-    public void One_bar_per_populated_bucket_with_its_interval_and_a_boundary_table()
+    public async Task One_bar_per_populated_bucket_with_its_interval_and_a_boundary_table()
     {
-        var sb = new StringBuilder();
-        NativeHistogramChart.Append(sb, Sample());
-        var html = sb.ToString();
+        var html = await NativeHistogramChart.Create(Sample()).RenderAsync(WebPageRenderer.Encoder);
 
         var titles = Regex.Matches(html, "<title>([^<]*)</title>").Select(m => m.Groups[1].Value).ToList();
         Assert.Equal(["[-2, -1): 1", "[-0.5, 0.5]: 2", "(0.5, 1]: 3", "(2, 4]: 4"], titles);
@@ -39,10 +37,9 @@ public sealed class NativeHistogramChartTests
     }
 
     [Fact]
-    public void Nothing_for_a_classic_histogram()
+    public async Task Nothing_for_a_classic_histogram()
     {
-        var sb = new StringBuilder();
-        NativeHistogramChart.Append(sb, new Histogram { SampleCount = 1, Bucket = { new Bucket { UpperBound = 1, CumulativeCount = 1 } } });
-        Assert.Equal(0, sb.Length);
+        var html = await NativeHistogramChart.Create(new Histogram { SampleCount = 1, Bucket = { new Bucket { UpperBound = 1, CumulativeCount = 1 } } }).RenderAsync(WebPageRenderer.Encoder);
+        Assert.Equal(string.Empty, html);
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using ServerlessPush.Core.Grouping;
+using ServerlessPush.Http;
 using ServerlessPush.Http.WebPage;
 using ServerlessPush.WebPage.Tests.Infrastructure;
 using ServerlessPush.Testing;

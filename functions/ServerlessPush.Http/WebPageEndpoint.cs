@@ -7,8 +7,9 @@ using Microsoft.Extensions.Options;
 using ServerlessPush.Core;
 using ServerlessPush.Core.Gateway;
 using ServerlessPush.Core.Storage;
+using ServerlessPush.Http.WebPage;
 
-namespace ServerlessPush.Http.WebPage;
+namespace ServerlessPush.Http;
 
 /// <summary>
 /// <c>GET /</c>: the groups as a web page, <c>GET /status</c>: the status page, and <c>GET /static/serverlesspush.{css,js}</c>: their two
@@ -59,8 +60,10 @@ public sealed class WebPageEndpoint(
         var canDeleteSet = access.TryAuthorize(context, AccessRight.Admin, out _);
         // A storage fault escapes to RequestDeadlineGuard, which answers 503.
         var groups = await scrape.ListGroupsAsync(selection, context.RequestAborted).ConfigureAwait(false);
-        var html = WebPageRenderer.Render(groups, query, time.GetUtcNow(), AssetVersion, sort, canDeleteSet);
-        await WriteHtmlAsync(context, html).ConfigureAwait(false);
+        // Decided before the first byte; the template then writes straight into the response.
+        var model = WebPageRenderer.Model(groups, query, time.GetUtcNow(), AssetVersion, sort, canDeleteSet);
+        StartHtml(context.Response);
+        await WebPageRenderer.RenderAsync(context.Response.BodyWriter, model, context.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary><c>GET /status</c>: build, settings and storage health as a page (read right, like the page).</summary>
@@ -92,18 +95,20 @@ public sealed class WebPageEndpoint(
             access.Describe(),
             storage.Container,
             storage.Endpoint,
-            health);
-        await WriteHtmlAsync(context, StatusPageRenderer.Render(model, time.GetUtcNow(), AssetVersion)).ConfigureAwait(false);
+            health,
+            time.GetUtcNow(),
+            AssetVersion);
+        StartHtml(context.Response);
+        await StatusPage.Create(model).RenderAsync(context.Response.BodyWriter, WebPageRenderer.Encoder, context.RequestAborted).ConfigureAwait(false);
     }
 
-    private static async Task WriteHtmlAsync(HttpContext context, string html)
+    /// <summary>The headers of an HTML answer, set before its body streams (they cannot change once it has started).</summary>
+    private static void StartHtml(HttpResponse response)
     {
-        var response = context.Response;
         SetSecurityHeaders(response);
         response.Headers.CacheControl = "no-store";
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "text/html; charset=utf-8";
-        await response.WriteAsync(html, context.RequestAborted).ConfigureAwait(false);
     }
 
     /// <param name="file">The name after <c>/static/</c>.</param>
