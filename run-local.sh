@@ -12,7 +12,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
 
-PROJECT=functions/ServerlessPush.LocalHost
+PROJECT=src/ServerlessPush.LocalHost
 if [[ ! -d "$PROJECT" ]]; then
   echo "run-local.sh: $PROJECT does not exist yet." >&2
   exit 1

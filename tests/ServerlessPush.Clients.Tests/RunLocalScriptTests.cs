@@ -40,7 +40,7 @@ public sealed class RunLocalScriptTests(ITestOutputHelper output)
         var steps = new[]
         {
             $"run-local.sh: starting Azurite table service on 127.0.0.1:{azuritePort}",
-            "run-local.sh: building functions/ServerlessPush.LocalHost (first run: about a minute",
+            "run-local.sh: building src/ServerlessPush.LocalHost (first run: about a minute",
             $"run-local.sh: starting gateway on http://127.0.0.1:{port}",
             "Now listening on: http://127.0.0.1:" + port,
         };
