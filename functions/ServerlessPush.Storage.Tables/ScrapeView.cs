@@ -37,6 +37,8 @@ internal sealed class ScrapeView(GroupTable table)
     // A first load, and a store where most groups change between scrapes, read the whole range at once.
     private bool _readWholeRangeNext = true;
     private bool _viewLoaded;
+    // Rows per group in the last whole read (head, permits, chunks, failure), to size its ranges.
+    private double _rowsPerGroup = 1;
     // Stopwatch time (this process only, monotonic) at which the last completed refresh began.
     private long _lastRefreshStarted = long.MinValue;
 
@@ -134,7 +136,7 @@ internal sealed class ScrapeView(GroupTable table)
     /// </summary>
     private async Task<(SortedDictionary<string, ViewEntry> Kept, List<string> Changed, int Pages)> CompareHeadsAsync(CancellationToken cancellationToken)
     {
-        var ranges = Ranges(SplitsOfView());
+        var ranges = Ranges(SplitsOf(_view.Keys, HeadsPerRange));
         var scanned = new List<(string Pk, ETag ETag, bool Deleted)>[ranges.Count];
         await Parallel.ForAsync(0, ranges.Count, new ParallelOptions { MaxDegreeOfParallelism = PartitionReadParallelism, CancellationToken = cancellationToken }, async (i, ct) =>
         {
@@ -193,22 +195,24 @@ internal sealed class ScrapeView(GroupTable table)
 
     /// <summary>
     /// Reads every row of every group, in key ranges read side by side (<see cref="PartitionReadParallelism"/>
-    /// at a time): the ranges split at every <see cref="GroupTable.PageSize"/>th group the view holds,
+    /// at a time): the ranges hold about 90% of a page of rows each (by the rows per group of the last whole read),
     /// or, on a first load, where the split hints say (<see cref="ReadSplitHintsAsync"/>); the ranges
     /// cover the whole group range whatever the split points, so these only balance the work. Afterwards:
     /// if most groups had changed, the next refresh reads the whole range again.
     /// </summary>
     private async Task<SortedDictionary<string, ViewEntry>> ReadWholeRangeAsync(CancellationToken cancellationToken)
     {
-        var splits = _viewLoaded ? SplitsOfView() : await ReadSplitHintsAsync(cancellationToken).ConfigureAwait(false);
+        var splits = _viewLoaded ? SplitsOf(_view.Keys, GroupsPerRange(_rowsPerGroup)) : await ReadSplitHintsAsync(cancellationToken).ConfigureAwait(false);
         var ranges = Ranges(splits);
         var read = new List<(string Pk, ViewEntry Entry)>[ranges.Count];
         var changed = 0;
+        long rowsRead = 0;
         await Parallel.ForAsync(0, ranges.Count, new ParallelOptions { MaxDegreeOfParallelism = PartitionReadParallelism, CancellationToken = cancellationToken }, async (i, ct) =>
         {
-            var (entries, changedInRange) = await ReadRangeAsync(ranges[i], ct).ConfigureAwait(false);
+            var (entries, changedInRange, rowsInRange) = await ReadRangeAsync(ranges[i], ct).ConfigureAwait(false);
             read[i] = entries;
             Interlocked.Add(ref changed, changedInRange);
+            Interlocked.Add(ref rowsRead, rowsInRange);
         }).ConfigureAwait(false);
         var view = new SortedDictionary<string, ViewEntry>(StringComparer.Ordinal);
         foreach (var entries in read)
@@ -220,9 +224,11 @@ internal sealed class ScrapeView(GroupTable table)
         }
         var pages = Math.Max(1, (view.Count + GroupTable.PageSize - 1) / GroupTable.PageSize);
         _readWholeRangeNext = _viewLoaded && Waves(changed) > pages;
-        if (!SplitsOf(view.Keys).SequenceEqual(splits))
+        _rowsPerGroup = Math.Max(1, (double)rowsRead / Math.Max(1, view.Count));
+        var next = SplitsOf(view.Keys, GroupsPerRange(_rowsPerGroup));
+        if (!next.SequenceEqual(splits))
         {
-            await WriteSplitHintsAsync(SplitsOf(view.Keys), cancellationToken).ConfigureAwait(false);
+            await WriteSplitHintsAsync(next, cancellationToken).ConfigureAwait(false);
         }
         return view;
     }
@@ -232,11 +238,12 @@ internal sealed class ScrapeView(GroupTable table)
     /// keeps its decoded entry; the others are decoded in batches on the thread pool while the next
     /// pages are fetched (decoding costs about as much as the reading).
     /// </summary>
-    private async Task<(List<(string Pk, ViewEntry Entry)> Entries, int Changed)> ReadRangeAsync((string From, string To) range, CancellationToken cancellationToken)
+    private async Task<(List<(string Pk, ViewEntry Entry)> Entries, int Changed, long Rows)> ReadRangeAsync((string From, string To) range, CancellationToken cancellationToken)
     {
         var entries = new List<(string Pk, ViewEntry? Entry, Task<List<(string Pk, StoredPartition? Partition)>>? Decoding)>();
         var batch = new List<(string Pk, List<TableEntity> Rows)>();
         var changed = 0;
+        long rowCount = 0;
         var rows = new List<TableEntity>();
         string? currentPk = null;
         void Complete()
@@ -267,6 +274,7 @@ internal sealed class ScrapeView(GroupTable table)
                 currentPk = row.PartitionKey;
             }
             rows.Add(row);
+            rowCount++;
         }
         Complete();
         if (batch.Count > 0)
@@ -295,15 +303,22 @@ internal sealed class ScrapeView(GroupTable table)
                 }
             }
         }
-        return (result, changed);
+        return (result, changed, rowCount);
     }
 
-    /// <summary>Every <see cref="GroupTable.PageSize"/>th key of the view: ranges of about one page each.</summary>
-    private List<string> SplitsOfView() => SplitsOf(_view.Keys);
+    /// <summary>
+    /// Heads per range of a head scan: one page each, with room for a few new groups (on Azurite
+    /// every page scans the whole table, so a range that spills into a second page costs a full page).
+    /// </summary>
+    private const int HeadsPerRange = GroupTable.PageSize * 96 / 100;
 
-    private static List<string> SplitsOf(IEnumerable<string> keys)
+    /// <summary>Groups per range of a whole read: about 90% of a page of rows.</summary>
+    private static int GroupsPerRange(double rowsPerGroup) => Math.Max(1, (int)(GroupTable.PageSize * 0.9 / rowsPerGroup));
+
+    /// <summary>Every <paramref name="perRange"/>th key: ranges of about one page each.</summary>
+    private static List<string> SplitsOf(IEnumerable<string> keys, int perRange)
     {
-        var splits = keys.Where((_, i) => i > 0 && i % GroupTable.PageSize == 0).ToList();
+        var splits = keys.Where((_, i) => i > 0 && i % perRange == 0).ToList();
         // The hints row holds them in one string property (64 KiB at most): thin them out past that.
         var step = 1;
         while (splits.Where((_, i) => i % step == 0).Sum(k => k.Length + 1) > MaxSplitHintChars)
