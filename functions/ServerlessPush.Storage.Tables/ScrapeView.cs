@@ -34,8 +34,6 @@ internal sealed class ScrapeView(GroupTable table)
     private readonly Lock _refreshGate = new();
     private Task? _refresh;
     private SortedDictionary<string, ViewEntry> _view = new(StringComparer.Ordinal);
-    // A first load, and a store where most groups change between scrapes, read the whole range at once.
-    private bool _readWholeRangeNext = true;
     private bool _viewLoaded;
     // Rows per group in the last whole read (head, permits, chunks, failure), to size its ranges.
     private double _rowsPerGroup = 1;
@@ -105,7 +103,10 @@ internal sealed class ScrapeView(GroupTable table)
         await table.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var started = Stopwatch.GetTimestamp();
         SortedDictionary<string, ViewEntry> view;
-        if (_readWholeRangeNext)
+        // A first load reads the whole range. Later refreshes always scan the heads first: in ranges side
+        // by side the scan costs a fraction of a whole read, which a guess that the store stays busy
+        // would spend in full whenever the guess is wrong.
+        if (!_viewLoaded)
         {
             view = await ReadWholeRangeAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -197,21 +198,19 @@ internal sealed class ScrapeView(GroupTable table)
     /// Reads every row of every group, in key ranges read side by side (<see cref="PartitionReadParallelism"/>
     /// at a time): the ranges hold about 90% of a page of rows each (by the rows per group of the last whole read),
     /// or, on a first load, where the split hints say (<see cref="ReadSplitHintsAsync"/>); the ranges
-    /// cover the whole group range whatever the split points, so these only balance the work. Afterwards:
-    /// if most groups had changed, the next refresh reads the whole range again.
+    /// cover the whole group range whatever the split points, so these only balance the work. Afterwards
+    /// it records the split points for fresh instances, when they moved.
     /// </summary>
     private async Task<SortedDictionary<string, ViewEntry>> ReadWholeRangeAsync(CancellationToken cancellationToken)
     {
         var splits = _viewLoaded ? SplitsOf(_view.Keys, GroupsPerRange(_rowsPerGroup)) : await ReadSplitHintsAsync(cancellationToken).ConfigureAwait(false);
         var ranges = Ranges(splits);
         var read = new List<(string Pk, ViewEntry Entry)>[ranges.Count];
-        var changed = 0;
         long rowsRead = 0;
         await Parallel.ForAsync(0, ranges.Count, new ParallelOptions { MaxDegreeOfParallelism = PartitionReadParallelism, CancellationToken = cancellationToken }, async (i, ct) =>
         {
-            var (entries, changedInRange, rowsInRange) = await ReadRangeAsync(ranges[i], ct).ConfigureAwait(false);
+            var (entries, rowsInRange) = await ReadRangeAsync(ranges[i], ct).ConfigureAwait(false);
             read[i] = entries;
-            Interlocked.Add(ref changed, changedInRange);
             Interlocked.Add(ref rowsRead, rowsInRange);
         }).ConfigureAwait(false);
         var view = new SortedDictionary<string, ViewEntry>(StringComparer.Ordinal);
@@ -222,8 +221,6 @@ internal sealed class ScrapeView(GroupTable table)
                 view[pk] = entry;
             }
         }
-        var pages = Math.Max(1, (view.Count + GroupTable.PageSize - 1) / GroupTable.PageSize);
-        _readWholeRangeNext = _viewLoaded && Waves(changed) > pages;
         _rowsPerGroup = Math.Max(1, (double)rowsRead / Math.Max(1, view.Count));
         var next = SplitsOf(view.Keys, GroupsPerRange(_rowsPerGroup));
         if (!next.SequenceEqual(splits))
@@ -238,11 +235,10 @@ internal sealed class ScrapeView(GroupTable table)
     /// keeps its decoded entry; the others are decoded in batches on the thread pool while the next
     /// pages are fetched (decoding costs about as much as the reading).
     /// </summary>
-    private async Task<(List<(string Pk, ViewEntry Entry)> Entries, int Changed, long Rows)> ReadRangeAsync((string From, string To) range, CancellationToken cancellationToken)
+    private async Task<(List<(string Pk, ViewEntry Entry)> Entries, long Rows)> ReadRangeAsync((string From, string To) range, CancellationToken cancellationToken)
     {
         var entries = new List<(string Pk, ViewEntry? Entry, Task<List<(string Pk, StoredPartition? Partition)>>? Decoding)>();
         var batch = new List<(string Pk, List<TableEntity> Rows)>();
-        var changed = 0;
         long rowCount = 0;
         var rows = new List<TableEntity>();
         string? currentPk = null;
@@ -257,7 +253,6 @@ internal sealed class ScrapeView(GroupTable table)
                 entries.Add((currentPk, known, null));
                 return;
             }
-            changed++;
             batch.Add((currentPk, rows));
             if (batch.Count >= DecodeBatch)
             {
@@ -303,7 +298,7 @@ internal sealed class ScrapeView(GroupTable table)
                 }
             }
         }
-        return (result, changed, rowCount);
+        return (result, rowCount);
     }
 
     /// <summary>
