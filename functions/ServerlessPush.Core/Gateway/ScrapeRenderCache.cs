@@ -74,6 +74,14 @@ internal sealed class ScrapeRenderCache
         Interlocked.Increment(ref GroupsRendered);
         lock (renders)
         {
+            // Two scrapes may have rendered it at once: keep the first.
+            foreach (var (v, l, families) in renders.Entries)
+            {
+                if (v == variant && l == life)
+                {
+                    return families;
+                }
+            }
             if (renders.Entries.Count >= MaxVariants)
             {
                 renders.Entries.RemoveAt(0);
