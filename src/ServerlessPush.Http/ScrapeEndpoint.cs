@@ -4,7 +4,6 @@ using Microsoft.Extensions.Options;
 using ServerlessPush.Core;
 using ServerlessPush.Core.Exposition;
 using ServerlessPush.Core.Gateway;
-using ServerlessPush.Core.Grouping;
 using ServerlessPush.Core.Telemetry;
 
 namespace ServerlessPush.Http;
@@ -36,19 +35,12 @@ public sealed class ScrapeEndpoint(ScrapeService scrape, IOptions<GatewayOptions
         var negotiated = ScrapeNegotiation.Negotiate(request.Headers.Accept.ToString(), request.Headers.AcceptEncoding.ToString(), options.Value.Scrape.OpenMetrics, options.Value.EnableUtf8Names);
 
         // A storage fault escapes to RequestDeadlineGuard, which answers 503.
-        IEnumerable<Core.Metrics.MetricFamily> families = await scrape.CollectAsync(selection, cancellationToken).ConfigureAwait(false);
+        var variant = new ScrapeVariant(negotiated.Format, options.Value.Scrape.NativeHistogramsAsClassic, negotiated.Escaping);
+        var scraped = await scrape.RenderAsync(selection, variant, cancellationToken).ConfigureAwait(false);
 
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = negotiated.ContentType;
-        if (options.Value.Scrape.NativeHistogramsAsClassic && negotiated.Format != ScrapeFormat.ProtobufDelimited)
-        {
-            families = families.Select(NativeHistogramBuckets.WithClassicBuckets);
-        }
-        if (negotiated.Escaping is { } escaping && escaping != NameEscapingScheme.AllowUtf8)
-        {
-            families = families.Select(f => NameEscaping.EscapeFamily(f, escaping));
-        }
-        if (negotiated.Gzip && !families.Any())
+        if (negotiated.Gzip && scraped.IsEmpty)
         {
             // Nothing to write (no groups): GZipStream would then emit no bytes at all, and an empty
             // body declared gzip fails the scrape ("gzip: EOF" in Prometheus). Send an empty member.
@@ -69,7 +61,7 @@ public sealed class ScrapeEndpoint(ScrapeService scrape, IOptions<GatewayOptions
         try
         {
             // Storage is done: the download is bounded by the client, not by the deadline.
-            await ScrapeWriter.WriteAsync(body, negotiated.Format, families, RequestDeadline.ClientAbortedOf(context)).ConfigureAwait(false);
+            await scraped.WriteAsync(body, RequestDeadline.ClientAbortedOf(context)).ConfigureAwait(false);
         }
         finally
         {

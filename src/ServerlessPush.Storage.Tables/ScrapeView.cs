@@ -34,9 +34,9 @@ internal sealed class ScrapeView(GroupTable table)
     private readonly Lock _refreshGate = new();
     private Task? _refresh;
     private SortedDictionary<string, ViewEntry> _view = new(StringComparer.Ordinal);
-    // A first load, and a store where most groups change between scrapes, read the whole range at once.
-    private bool _readWholeRangeNext = true;
     private bool _viewLoaded;
+    // Rows per group in the last whole read (head, permits, chunks, failure), to size its ranges.
+    private double _rowsPerGroup = 1;
     // Stopwatch time (this process only, monotonic) at which the last completed refresh began.
     private long _lastRefreshStarted = long.MinValue;
 
@@ -103,7 +103,10 @@ internal sealed class ScrapeView(GroupTable table)
         await table.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var started = Stopwatch.GetTimestamp();
         SortedDictionary<string, ViewEntry> view;
-        if (_readWholeRangeNext)
+        // A first load reads the whole range. Later refreshes always scan the heads first: in ranges side
+        // by side the scan costs a fraction of a whole read, which a guess that the store stays busy
+        // would spend in full whenever the guess is wrong.
+        if (!_viewLoaded)
         {
             view = await ReadWholeRangeAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -134,27 +137,41 @@ internal sealed class ScrapeView(GroupTable table)
     /// </summary>
     private async Task<(SortedDictionary<string, ViewEntry> Kept, List<string> Changed, int Pages)> CompareHeadsAsync(CancellationToken cancellationToken)
     {
+        var ranges = Ranges(SplitsOf(_view.Keys, HeadsPerRange));
+        var scanned = new List<(string Pk, ETag ETag, bool Deleted)>[ranges.Count];
+        await Parallel.ForAsync(0, ranges.Count, new ParallelOptions { MaxDegreeOfParallelism = PartitionReadParallelism, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            var heads = new List<(string, ETag, bool)>();
+            var filter = RangeFilter(ranges[i]) + $" and RowKey eq '{TableKeys.HeadRow}'";
+            await foreach (var head in table.ScanAsync(filter, ["PartitionKey", "Deleted"], ct).ConfigureAwait(false))
+            {
+                heads.Add((head.PartitionKey, head.ETag, head.GetBoolean("Deleted") == true));
+            }
+            scanned[i] = heads;
+        }).ConfigureAwait(false);
         var kept = new SortedDictionary<string, ViewEntry>(StringComparer.Ordinal);
         var changed = new List<string>();
-        var heads = 0;
-        var filter = GroupRangeFilter + $" and RowKey eq '{TableKeys.HeadRow}'";
-        await foreach (var head in table.ScanAsync(filter, ["PartitionKey", "Deleted"], cancellationToken).ConfigureAwait(false))
+        var pages = 0;
+        foreach (var heads in scanned)
         {
-            heads++;
-            if (head.GetBoolean("Deleted") == true)
+            pages += Math.Max(1, (heads.Count + GroupTable.PageSize - 1) / GroupTable.PageSize);
+            foreach (var (pk, etag, deleted) in heads)
             {
-                continue;
-            }
-            if (_view.TryGetValue(head.PartitionKey, out var known) && known.Head == head.ETag)
-            {
-                kept[head.PartitionKey] = known;
-            }
-            else
-            {
-                changed.Add(head.PartitionKey);
+                if (deleted)
+                {
+                    continue;
+                }
+                if (_view.TryGetValue(pk, out var known) && known.Head == etag)
+                {
+                    kept[pk] = known;
+                }
+                else
+                {
+                    changed.Add(pk);
+                }
             }
         }
-        return (kept, changed, Math.Max(1, (heads + GroupTable.PageSize - 1) / GroupTable.PageSize));
+        return (kept, changed, pages);
     }
 
     /// <summary>Reads the changed partitions (each whole, so never half a group) into the kept view.</summary>
@@ -178,17 +195,51 @@ internal sealed class ScrapeView(GroupTable table)
     }
 
     /// <summary>
-    /// Reads every row of every group. A group whose head still has the ETag the view holds keeps its
-    /// decoded entry; the others are decoded in batches on the thread pool while the next pages are
-    /// fetched (decoding costs about as much as the reading). Afterwards: if most groups had changed,
-    /// the next refresh reads the whole range again.
+    /// Reads every row of every group, in key ranges read side by side (<see cref="PartitionReadParallelism"/>
+    /// at a time): the ranges hold about 90% of a page of rows each (by the rows per group of the last whole read),
+    /// or, on a first load, where the split hints say (<see cref="ReadSplitHintsAsync"/>); the ranges
+    /// cover the whole group range whatever the split points, so these only balance the work. Afterwards
+    /// it records the split points for fresh instances, when they moved.
     /// </summary>
     private async Task<SortedDictionary<string, ViewEntry>> ReadWholeRangeAsync(CancellationToken cancellationToken)
     {
+        var splits = _viewLoaded ? SplitsOf(_view.Keys, GroupsPerRange(_rowsPerGroup)) : await ReadSplitHintsAsync(cancellationToken).ConfigureAwait(false);
+        var ranges = Ranges(splits);
+        var read = new List<(string Pk, ViewEntry Entry)>[ranges.Count];
+        long rowsRead = 0;
+        await Parallel.ForAsync(0, ranges.Count, new ParallelOptions { MaxDegreeOfParallelism = PartitionReadParallelism, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            var (entries, rowsInRange) = await ReadRangeAsync(ranges[i], ct).ConfigureAwait(false);
+            read[i] = entries;
+            Interlocked.Add(ref rowsRead, rowsInRange);
+        }).ConfigureAwait(false);
         var view = new SortedDictionary<string, ViewEntry>(StringComparer.Ordinal);
-        var decoding = new List<Task<List<(string Pk, StoredPartition? Partition)>>>();
+        foreach (var entries in read)
+        {
+            foreach (var (pk, entry) in entries)
+            {
+                view[pk] = entry;
+            }
+        }
+        _rowsPerGroup = Math.Max(1, (double)rowsRead / Math.Max(1, view.Count));
+        var next = SplitsOf(view.Keys, GroupsPerRange(_rowsPerGroup));
+        if (!next.SequenceEqual(splits))
+        {
+            await WriteSplitHintsAsync(next, cancellationToken).ConfigureAwait(false);
+        }
+        return view;
+    }
+
+    /// <summary>
+    /// Every row of the groups of one key range. A group whose head still has the ETag the view holds
+    /// keeps its decoded entry; the others are decoded in batches on the thread pool while the next
+    /// pages are fetched (decoding costs about as much as the reading).
+    /// </summary>
+    private async Task<(List<(string Pk, ViewEntry Entry)> Entries, long Rows)> ReadRangeAsync((string From, string To) range, CancellationToken cancellationToken)
+    {
+        var entries = new List<(string Pk, ViewEntry? Entry, Task<List<(string Pk, StoredPartition? Partition)>>? Decoding)>();
         var batch = new List<(string Pk, List<TableEntity> Rows)>();
-        var changed = 0;
+        long rowCount = 0;
         var rows = new List<TableEntity>();
         string? currentPk = null;
         void Complete()
@@ -199,18 +250,17 @@ internal sealed class ScrapeView(GroupTable table)
             }
             if (_view.TryGetValue(currentPk, out var known) && known.Head == head.ETag)
             {
-                view[currentPk] = known;
+                entries.Add((currentPk, known, null));
                 return;
             }
-            changed++;
             batch.Add((currentPk, rows));
             if (batch.Count >= DecodeBatch)
             {
-                decoding.Add(DecodeAsync(batch));
+                entries.Add((currentPk, null, DecodeAsync(batch)));
                 batch = [];
             }
         }
-        await foreach (var row in table.ScanAsync(GroupRangeFilter, select: null, cancellationToken).ConfigureAwait(false))
+        await foreach (var row in table.ScanAsync(RangeFilter(range), select: null, cancellationToken).ConfigureAwait(false))
         {
             if (row.PartitionKey != currentPk)
             {
@@ -219,32 +269,124 @@ internal sealed class ScrapeView(GroupTable table)
                 currentPk = row.PartitionKey;
             }
             rows.Add(row);
+            rowCount++;
         }
         Complete();
-        decoding.Add(DecodeAsync(batch));
-        foreach (var decoded in await Task.WhenAll(decoding).ConfigureAwait(false))
+        if (batch.Count > 0)
         {
-            foreach (var (pk, assembled) in decoded)
+            entries.Add((currentPk!, null, DecodeAsync(batch)));
+        }
+        var result = new List<(string Pk, ViewEntry Entry)>(entries.Count);
+        foreach (var (pk, entry, decoding) in entries)
+        {
+            if (entry is not null)
+            {
+                result.Add((pk, entry));
+                continue;
+            }
+            foreach (var (decodedPk, assembled) in await decoding!.ConfigureAwait(false))
             {
                 var partition = assembled;
                 if (partition is { Torn: true })
                 {
                     // The rows span pages and the head flipped to new chunks in between: read the partition again, whole.
-                    partition = await table.ReadPartitionAsync(pk, cancellationToken).ConfigureAwait(false);
+                    partition = await table.ReadPartitionAsync(decodedPk, cancellationToken).ConfigureAwait(false);
                 }
                 if (partition?.Group is { } group)
                 {
-                    view[pk] = new ViewEntry(group, partition.Head.ETag);
+                    result.Add((decodedPk, new ViewEntry(group, partition.Head.ETag)));
                 }
             }
         }
-        _readWholeRangeNext = _viewLoaded && Waves(changed) > Math.Max(1, (view.Count + GroupTable.PageSize - 1) / GroupTable.PageSize);
-        return view;
+        return (result, rowCount);
     }
+
+    /// <summary>
+    /// Heads per range of a head scan: one page each, with room for a few new groups (on Azurite
+    /// every page scans the whole table, so a range that spills into a second page costs a full page).
+    /// </summary>
+    private const int HeadsPerRange = GroupTable.PageSize * 96 / 100;
+
+    /// <summary>Groups per range of a whole read: about 90% of a page of rows.</summary>
+    private static int GroupsPerRange(double rowsPerGroup) => Math.Max(1, (int)(GroupTable.PageSize * 0.9 / rowsPerGroup));
+
+    /// <summary>Every <paramref name="perRange"/>th key: ranges of about one page each.</summary>
+    private static List<string> SplitsOf(IEnumerable<string> keys, int perRange)
+    {
+        var splits = keys.Where((_, i) => i > 0 && i % perRange == 0).ToList();
+        // The hints row holds them in one string property (64 KiB at most): thin them out past that.
+        var step = 1;
+        while (splits.Where((_, i) => i % step == 0).Sum(k => k.Length + 1) > MaxSplitHintChars)
+        {
+            step++;
+        }
+        return step == 1 ? splits : [.. splits.Where((_, i) => i % step == 0)];
+    }
+
+    /// <summary>Key ranges from split points: [g, s1), [s1, s2), …, [sn, h), so every group key falls in exactly one.</summary>
+    private static List<(string From, string To)> Ranges(List<string> splits)
+    {
+        var ranges = new List<(string, string)>(splits.Count + 1);
+        var from = TableKeys.GroupPrefix;
+        foreach (var split in splits)
+        {
+            ranges.Add((from, split));
+            from = split;
+        }
+        ranges.Add((from, TableKeys.GroupRangeEnd));
+        return ranges;
+    }
+
+    private static string RangeFilter((string From, string To) range) =>
+        $"PartitionKey ge '{range.From}' and PartitionKey lt '{range.To}'";
+
+    /// <summary>
+    /// Where the last whole read of any instance split the group range: one point read, so that a fresh
+    /// instance's first load runs its ranges side by side too. Hints only balance the ranges (any
+    /// split points cover the whole range), so one missing, unreadable or malformed gives one range.
+    /// </summary>
+    private async Task<List<string>> ReadSplitHintsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var hints = await table.Client.GetEntityIfExistsAsync<TableEntity>(TableKeys.ScrapeHintsPartition, TableKeys.ScrapeHintsRow, [SplitHintsProperty], cancellationToken).ConfigureAwait(false);
+            if (!hints.HasValue || hints.Value!.GetString(SplitHintsProperty) is not { } text)
+            {
+                return [];
+            }
+            var splits = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+            var wellFormed = splits.All(k => k.StartsWith(TableKeys.GroupPrefix, StringComparison.Ordinal) && !k.Contains('\'', StringComparison.Ordinal)
+                    && string.CompareOrdinal(k, TableKeys.GroupPrefix) > 0 && string.CompareOrdinal(k, TableKeys.GroupRangeEnd) < 0)
+                && splits.Zip(splits.Skip(1)).All(p => string.CompareOrdinal(p.First, p.Second) < 0);
+            return wellFormed ? splits : [];
+        }
+        catch (RequestFailedException e)
+        {
+            table.Logger.LogDebug("Scrape split hints not read: {Reason}", e.Message);
+            return [];
+        }
+    }
+
+    /// <summary>Records the split points of this whole read for fresh instances; best effort (a lost write costs only balance).</summary>
+    private async Task WriteSplitHintsAsync(List<string> splits, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var entity = new TableEntity(TableKeys.ScrapeHintsPartition, TableKeys.ScrapeHintsRow) { [SplitHintsProperty] = string.Join('\n', splits) };
+            await table.Client.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e)
+        {
+            table.Logger.LogDebug("Scrape split hints not written: {Reason}", e.Message);
+        }
+    }
+
+    private const string SplitHintsProperty = "Splits";
+
+    /// <summary>Below a string property's 32 K characters.</summary>
+    private const int MaxSplitHintChars = 30_000;
 
     private static Task<List<(string Pk, StoredPartition? Partition)>> DecodeAsync(List<(string Pk, List<TableEntity> Rows)> batch) =>
         Task.Run(() => batch.Select(p => (p.Pk, GroupRows.Assemble(p.Rows))).ToList());
 
-    private static readonly string GroupRangeFilter =
-        $"PartitionKey ge '{TableKeys.GroupPrefix}' and PartitionKey lt '{TableKeys.GroupRangeEnd}'";
 }

@@ -26,6 +26,10 @@ public static class TableKeys
     /// <see cref="ExpiryBucket"/> of expiry time, the shard a stable hash of the group partition.
     /// </summary>
     public const string ExpiryPrefix = "x";
+    /// <summary>The scrape's split hints (<c>s</c>, one row): where whole reads split the group range.</summary>
+    public const string ScrapeHintsPartition = "s";
+    /// <summary>The row of the split hints.</summary>
+    public const string ScrapeHintsRow = "ranges";
     /// <summary>Width of an expiry index partition: coarse, so a group pushed often rewrites its entry rarely.</summary>
     public static readonly TimeSpan ExpiryBucket = TimeSpan.FromMinutes(10);
     /// <summary>

@@ -20,6 +20,126 @@ namespace ServerlessPush.Core.Gateway;
 public sealed class ScrapeService(IGroupStore store, IOptions<GatewayOptions> options, TimeProvider time, ILogger<ScrapeService> logger)
 {
     private readonly StalePolicy _stale = new(options);
+    private readonly ScrapeRenderCache _renders = new();
+
+    /// <summary>Groups rendered since start (tests: which were reused).</summary>
+    internal long GroupsRendered => Interlocked.Read(ref _renders.GroupsRendered);
+
+    /// <summary>
+    /// The scrape of <paramref name="selection"/> as <paramref name="variant"/> writes it: the same bytes as
+    /// <see cref="CollectAsync(GroupSelection, CancellationToken)"/> transformed and written by <see cref="ScrapeWriter"/>,
+    /// but from lines rendered once per group (<see cref="ScrapeRenderCache"/>): a group the view still holds
+    /// unchanged is not rendered again, and when no group changed the last merge is written again.
+    /// </summary>
+    public async Task<RenderedScrape> RenderAsync(GroupSelection selection, ScrapeVariant variant, CancellationToken cancellationToken = default)
+    {
+        if (!variant.IsCached)
+        {
+            return new RenderedScrape(variant, await CollectAsync(selection, cancellationToken).ConfigureAwait(false));
+        }
+        var now = time.GetUtcNow();
+        var served = new List<(MetricGroup Group, GroupLife Life)>();
+        await foreach (var group in ReadSelectedAsync(selection, cancellationToken).ConfigureAwait(false))
+        {
+            var life = _stale.LifeOf(group, now);
+            if (life != GroupLife.Gone)
+            {
+                served.Add((group, life));
+            }
+        }
+        var groups = served.ToArray();
+        var plan = selection.IsEverything ? _renders.FindPlan(variant, groups) : null;
+        if (plan is null)
+        {
+            plan = Plan(variant, groups);
+            if (selection.IsEverything)
+            {
+                _renders.KeepPlan(plan);
+            }
+        }
+        var own = options.Value.Scrape.SelfMetrics ? SelfMetrics.For(groups.Length) : [];
+        if (own.Length > 0 && plan.Families.Any(f => own.Any(o => o.Name == f.Name)))
+        {
+            // A group pushed a family named like one of the gateway's own: the merge of the two is the plain path's.
+            return new RenderedScrape(variant, await CollectAsync(selection, cancellationToken).ConfigureAwait(false));
+        }
+        GatewayTelemetry.RecordScrapeView(groups.Length, plan.SeriesCount + own.Sum(f => (long)f.Metric.Count));
+        return new RenderedScrape(plan, [.. own.Select(variant.Transform)]);
+    }
+
+    /// <summary>
+    /// <see cref="CollectAsync(GroupSelection, CancellationToken)"/>'s merge over rendered lines: the same type check
+    /// and duplicate check in group order, the same merge by name (first family's HELP, TYPE, UNIT), the same
+    /// stable series sort and name order.
+    /// </summary>
+    private ScrapePlan Plan(ScrapeVariant variant, (MetricGroup Group, GroupLife Life)[] groups)
+    {
+        var types = new Dictionary<string, MetricType>(StringComparer.Ordinal);
+        var seen = new HashSet<SeriesIdentity>();
+        var byName = new Dictionary<string, (MetricFamily First, List<(Metric Metric, ScrapeSegment Lines)> Series)>(StringComparer.Ordinal);
+        foreach (var (group, life) in groups)
+        {
+            foreach (var rendered in _renders.GetOrRender(group, life, variant, Scraped))
+            {
+                var family = rendered.Family;
+                if (types.TryGetValue(family.Name, out var type) && type != family.Type)
+                {
+                    logger.LogWarning("Scrape skips {Family} of group {Group}: it is a {Type}, elsewhere a {Other}", family.Name, group.Key, family.Type, type);
+                    continue;
+                }
+                types[family.Name] = family.Type;
+                if (!byName.TryGetValue(family.Name, out var entry))
+                {
+                    entry = (family, new List<(Metric, ScrapeSegment)>(family.Metric.Count));
+                    byName.Add(family.Name, entry);
+                }
+                for (var i = 0; i < family.Metric.Count; i++)
+                {
+                    if (seen.Add(new SeriesIdentity(family.Name, family.Metric[i])))
+                    {
+                        entry.Series.Add((family.Metric[i], rendered.Series(i)));
+                    }
+                    else
+                    {
+                        logger.LogWarning("Scrape skips a duplicate series of {Family} in group {Group}", family.Name, group.Key);
+                    }
+                }
+            }
+        }
+        var families = new List<PlannedFamily>(byName.Count);
+        long count = 0;
+        foreach (var (first, series) in byName.Values)
+        {
+            if (series.Count == 0)
+            {
+                continue;
+            }
+            var merged = new MetricFamily { Name = first.Name, Type = first.Type };
+            if (first.HasHelp)
+            {
+                merged.Help = first.Help;
+            }
+            if (first.HasUnit)
+            {
+                merged.Unit = first.Unit;
+            }
+            var header = new System.Buffers.ArrayBufferWriter<byte>(128);
+            ScrapeRenderCache.WriteHeader(header, variant.Format, variant.Transform(merged));
+            var ordered = series.Select((s, i) => (s.Metric, s.Lines, i)).ToArray();
+            Array.Sort(ordered, static (a, b) =>
+            {
+                var c = MetricSorter.Instance.Compare(a.Metric, b.Metric);
+                return c != 0 ? c : a.i.CompareTo(b.i);
+            });
+            families.Add(new PlannedFamily(first.Name, header.WrittenSpan.ToArray(), [.. ordered.Select(s => s.Lines)]));
+            count += ordered.Length;
+        }
+        families.Sort(static (a, b) => Utf8Ordinal.Instance.Compare(a.Name, b.Name));
+        return new ScrapePlan(variant, groups, [.. families], count);
+    }
+
+    private IEnumerable<MetricFamily> Scraped(MetricGroup group, GroupLife life) =>
+        life == GroupLife.Stale ? GatewayGauges(group) : group.Families.Select(f => f.Family).Concat(GatewayGauges(group));
 
     public Task<IReadOnlyList<MetricFamily>> CollectAsync(CancellationToken cancellationToken = default) =>
         CollectAsync(GroupSelection.Everything, cancellationToken);
