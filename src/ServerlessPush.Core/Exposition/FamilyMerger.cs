@@ -46,15 +46,7 @@ public static class FamilyMerger
             {
                 continue;
             }
-            var merged = new MetricFamily { Name = first.Name, Type = first.Type };
-            if (first.HasHelp)
-            {
-                merged.Help = first.Help;
-            }
-            if (first.HasUnit)
-            {
-                merged.Unit = first.Unit;
-            }
+            var merged = Header(first);
             // List<T>.Sort is not stable; keep input order among equal series.
             var ordered = series.Select((m, i) => (m, i)).ToArray();
             Array.Sort(ordered, static (a, b) =>
@@ -105,5 +97,20 @@ public static class FamilyMerger
                 }
             }
         }
+    }
+
+    /// <summary>The merged family's name, type, help and unit: those of the first family of that name the scrape met; no series yet.</summary>
+    internal static MetricFamily Header(MetricFamily first)
+    {
+        var merged = new MetricFamily { Name = first.Name, Type = first.Type };
+        if (first.HasHelp)
+        {
+            merged.Help = first.Help;
+        }
+        if (first.HasUnit)
+        {
+            merged.Unit = first.Unit;
+        }
+        return merged;
     }
 }

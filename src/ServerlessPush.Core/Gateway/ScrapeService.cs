@@ -114,15 +114,7 @@ public sealed class ScrapeService(IGroupStore store, IOptions<GatewayOptions> op
             {
                 continue;
             }
-            var merged = new MetricFamily { Name = first.Name, Type = first.Type };
-            if (first.HasHelp)
-            {
-                merged.Help = first.Help;
-            }
-            if (first.HasUnit)
-            {
-                merged.Unit = first.Unit;
-            }
+            var merged = FamilyMerger.Header(first);
             var header = new System.Buffers.ArrayBufferWriter<byte>(128);
             ScrapeRenderCache.WriteHeader(header, variant.Format, variant.Transform(merged));
             var ordered = series.Select((s, i) => (s.Metric, s.Lines, i)).ToArray();
