@@ -142,7 +142,7 @@ internal sealed class ScrapeView(GroupTable table)
         await Parallel.ForAsync(0, ranges.Count, new ParallelOptions { MaxDegreeOfParallelism = PartitionReadParallelism, CancellationToken = cancellationToken }, async (i, ct) =>
         {
             var heads = new List<(string, ETag, bool)>();
-            var filter = RangeFilter(ranges[i]) + $" and RowKey eq '{TableKeys.HeadRow}'";
+            var filter = RangeFilter(ranges[i]) + TableClient.CreateQueryFilter($" and RowKey eq {TableKeys.HeadRow}");
             await foreach (var head in table.ScanAsync(filter, ["PartitionKey", "Deleted"], ct).ConfigureAwait(false))
             {
                 heads.Add((head.PartitionKey, head.ETag, head.GetBoolean("Deleted") == true));
@@ -338,7 +338,7 @@ internal sealed class ScrapeView(GroupTable table)
     }
 
     private static string RangeFilter((string From, string To) range) =>
-        $"PartitionKey ge '{range.From}' and PartitionKey lt '{range.To}'";
+        TableClient.CreateQueryFilter($"PartitionKey ge {range.From} and PartitionKey lt {range.To}");
 
     /// <summary>
     /// Where the last whole read of any instance split the group range: one point read, so that a fresh
@@ -388,5 +388,4 @@ internal sealed class ScrapeView(GroupTable table)
 
     private static Task<List<(string Pk, StoredPartition? Partition)>> DecodeAsync(List<(string Pk, List<TableEntity> Rows)> batch) =>
         Task.Run(() => batch.Select(p => (p.Pk, GroupRows.Assemble(p.Rows))).ToList());
-
 }

@@ -82,27 +82,19 @@ public sealed class ScrapeService(IGroupStore store, IOptions<GatewayOptions> op
             foreach (var rendered in _renders.GetOrRender(group, life, variant, Scraped))
             {
                 var family = rendered.Family;
-                if (types.TryGetValue(family.Name, out var type) && type != family.Type)
+                var admitted = Admit(family, group, types, seen);
+                if (admitted is null)
                 {
-                    logger.LogWarning("Scrape skips {Family} of group {Group}: it is a {Type}, elsewhere a {Other}", family.Name, group.Key, family.Type, type);
                     continue;
                 }
-                types[family.Name] = family.Type;
                 if (!byName.TryGetValue(family.Name, out var entry))
                 {
                     entry = (family, new List<(Metric, ScrapeSegment)>(family.Metric.Count));
                     byName.Add(family.Name, entry);
                 }
-                for (var i = 0; i < family.Metric.Count; i++)
+                foreach (var i in admitted)
                 {
-                    if (seen.Add(new SeriesIdentity(family.Name, family.Metric[i])))
-                    {
-                        entry.Series.Add((family.Metric[i], rendered.Series(i)));
-                    }
-                    else
-                    {
-                        logger.LogWarning("Scrape skips a duplicate series of {Family} in group {Group}", family.Name, group.Key);
-                    }
+                    entry.Series.Add((family.Metric[i], rendered.Series(i)));
                 }
             }
         }
@@ -155,13 +147,18 @@ public sealed class ScrapeService(IGroupStore store, IOptions<GatewayOptions> op
             var scraped = life == GroupLife.Stale ? GatewayGauges(group) : group.Families.Select(f => f.Family).Concat(GatewayGauges(group));
             foreach (var family in scraped)
             {
-                if (types.TryGetValue(family.Name, out var type) && type != family.Type)
+                if (Admit(family, group, types, seen) is not { } admitted)
                 {
-                    logger.LogWarning("Scrape skips {Family} of group {Group}: it is a {Type}, elsewhere a {Other}", family.Name, group.Key, family.Type, type);
                     continue;
                 }
-                types[family.Name] = family.Type;
-                families.Add(WithoutDuplicates(family, seen, group));
+                if (admitted.Count == family.Metric.Count)
+                {
+                    families.Add(family);
+                    continue;
+                }
+                var copy = FamilyMerger.Header(family);
+                copy.Metric.AddRange(admitted.Select(i => family.Metric[i]));
+                families.Add(copy);
             }
         }
         if (options.Value.Scrape.SelfMetrics)
@@ -260,30 +257,31 @@ public sealed class ScrapeService(IGroupStore store, IOptions<GatewayOptions> op
         }
     }
 
-    private MetricFamily WithoutDuplicates(MetricFamily family, HashSet<SeriesIdentity> seen, MetricGroup group)
+    /// <summary>
+    /// The scrape's one rule for stored data that slipped past the push checks (a race), for the plain
+    /// merge and the cached one alike, in group order: a family whose name another group holds with
+    /// another type is skipped (null); otherwise the indexes of its series not already served.
+    /// </summary>
+    private List<int>? Admit(MetricFamily family, MetricGroup group, Dictionary<string, MetricType> types, HashSet<SeriesIdentity> seen)
     {
-        List<Metric>? kept = null;
+        if (types.TryGetValue(family.Name, out var type) && type != family.Type)
+        {
+            logger.LogWarning("Scrape skips {Family} of group {Group}: it is a {Type}, elsewhere a {Other}", family.Name, group.Key, family.Type, type);
+            return null;
+        }
+        types[family.Name] = family.Type;
+        var admitted = new List<int>(family.Metric.Count);
         for (var i = 0; i < family.Metric.Count; i++)
         {
-            var metric = family.Metric[i];
-            if (seen.Add(new SeriesIdentity(family.Name, metric)))
+            if (seen.Add(new SeriesIdentity(family.Name, family.Metric[i])))
             {
-                kept?.Add(metric);
-                continue;
+                admitted.Add(i);
             }
-            logger.LogWarning("Scrape skips a duplicate series of {Family} in group {Group}", family.Name, group.Key);
-            kept ??= family.Metric.Take(i).ToList();
+            else
+            {
+                logger.LogWarning("Scrape skips a duplicate series of {Family} in group {Group}", family.Name, group.Key);
+            }
         }
-        if (kept is null)
-        {
-            return family;
-        }
-        var copy = new MetricFamily { Name = family.Name, Type = family.Type };
-        if (family.HasHelp)
-        {
-            copy.Help = family.Help;
-        }
-        copy.Metric.AddRange(kept);
-        return copy;
+        return admitted;
     }
 }
