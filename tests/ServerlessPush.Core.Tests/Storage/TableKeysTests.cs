@@ -99,4 +99,41 @@ public sealed class TableKeysTests
         Assert.StartsWith(TableKeys.JobPrefix("j"), a);
         Assert.StartsWith(TableKeys.JobPrefix("j"), b);
     }
+
+    [Property(MaxTest = 2000)]
+    public Property Expiry_shards_of_a_bucket_sort_inside_the_sweeps_range_and_later_buckets_after_it() =>
+        Prop.ForAll(LabelSets.ToArbitrary(), Gen.Choose(0, 1_000_000).ToArbitrary(), (set, minutes) =>
+        {
+            var at = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(minutes).AddSeconds(minutes % 60);
+            var pk = TableKeys.GroupPartition(Key(set));
+            var entry = TableKeys.ExpiryPartition(at, pk);
+            var end = TableKeys.ExpiryRangeEnd(at);
+            var unsharded = entry[..entry.LastIndexOf('.')];
+            return string.CompareOrdinal(entry, TableKeys.ExpiryPrefix) > 0
+                && string.CompareOrdinal(entry, end) < 0
+                // Entries written before the shards (x<bucket>, no suffix) are still due with their bucket.
+                && string.CompareOrdinal(unsharded, end) < 0
+                && string.CompareOrdinal(TableKeys.ExpiryPartition(at + TableKeys.ExpiryBucket, pk), end) > 0
+                && string.CompareOrdinal(TableKeys.ExpiryRangeEnd(at - TableKeys.ExpiryBucket), entry) < 0;
+        });
+
+    [Fact]
+    public void A_groups_expiry_shard_is_the_same_in_every_process()
+    {
+        // Pinned values (FNV-1a, computed apart): a per-process hash (string.GetHashCode) would give two instances two rows for one group.
+        var at = new DateTimeOffset(2026, 1, 1, 12, 34, 0, TimeSpan.Zero);
+        Assert.Equal("x202601011230.6", TableKeys.ExpiryPartition(at, "gam9i.AA"));
+        Assert.Equal("x202601011230.8", TableKeys.ExpiryPartition(at, "gYmFja3Vw.MTppbnN0YW5jZTE6MQ"));
+    }
+
+    [Fact]
+    public void Expiry_entries_spread_over_every_shard()
+    {
+        var at = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var shards = Enumerable.Range(0, 1000)
+            .Select(i => TableKeys.ExpiryPartition(at, TableKeys.GroupPartition(GroupingKey.ForJob("j", ("instance", $"i{i}")))))
+            .Distinct()
+            .Count();
+        Assert.Equal(TableKeys.ExpiryShards, shards);
+    }
 }
