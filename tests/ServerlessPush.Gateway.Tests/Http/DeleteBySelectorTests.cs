@@ -146,6 +146,57 @@ public sealed class DeleteBySelectorTests(AzuriteFixture fixture)
         Assert.Contains("m{instance=\"i03\",job=\"many\"} 7", await client.GetStringAsync("/metrics"), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A bulk delete on one instance while another instance keeps pushing to the same groups: every
+    /// push answers 200 (never a 500), and afterwards each group is either gone or holds a push that
+    /// began after the delete did, whole. A group whose head changed between the delete's scan and its
+    /// transaction takes the one-group path, which reads it again.
+    /// </summary>
+    [Fact]
+    public async Task A_bulk_delete_racing_pushes_on_another_instance_leaves_each_group_gone_or_pushed_after_it_whole()
+    {
+        await using var deleter = await GatewayServer.StartAsync(fixture.Azurite, NoSweep);
+        await using var pusher = await GatewayServer.StartAsync(fixture.Azurite, NoSweep, tableName: deleter.TableName);
+        var groups = Enumerable.Range(0, 40).Select(i => $"/metrics/job/race/instance/i{i:D2}").ToArray();
+        foreach (var path in groups)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await deleter.Client.PutAsync(path, new StringContent("# TYPE r gauge\nr 0\n# TYPE q gauge\nq 0\n"))).StatusCode);
+        }
+        using var stop = new CancellationTokenSource();
+        var statuses = new System.Collections.Concurrent.ConcurrentBag<HttpStatusCode>();
+        var pushing = Task.Run(async () =>
+        {
+            for (var n = 1; !stop.IsCancellationRequested; n++)
+            {
+                // Both series carry the same number: a group holding two different ones would be half of two pushes.
+                var response = await pusher.Client.PutAsync(groups[n % groups.Length], new StringContent($"# TYPE r gauge\nr {n}\n# TYPE q gauge\nq {n}\n"));
+                statuses.Add(response.StatusCode);
+            }
+        });
+        await Task.Delay(200);
+        var started = DateTimeOffset.UtcNow;
+        var data = await DeleteAsync(deleter, Match("{job=\"race\"}"));
+        await Task.Delay(200);
+        await stop.CancelAsync();
+        await pushing;
+
+        Assert.Equal(groups.Length, data.GetProperty("deleted").GetInt32());
+        Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
+        var store = deleter.Services.GetRequiredService<IGroupStore>();
+        foreach (var i in Enumerable.Range(0, groups.Length))
+        {
+            var group = await store.GetAsync(GroupingKey.ForJob("race", ("instance", $"i{i:D2}")));
+            if (group is null)
+            {
+                continue;
+            }
+            // Clocks: both instances are this process; the push time is the accepting instance's clock.
+            Assert.True(group.LastPushTime >= started - TimeSpan.FromSeconds(1), $"i{i:D2} survived the delete with a push from {group.LastPushTime}");
+            var values = group.Families.SelectMany(f => f.Family.Metric.Select(m => m.Gauge.Value)).Distinct().ToList();
+            Assert.Single(values);
+        }
+    }
+
     [Theory]
     [InlineData("", "query parameter match[] (or job) is required")]
     [InlineData("job=a&match[]=%7Bjob%3D%22a%22%7D", "give either job or match[], not both")]
