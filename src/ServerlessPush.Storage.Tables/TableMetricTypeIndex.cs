@@ -45,16 +45,32 @@ public sealed class TableMetricTypeIndex(TableClient table, int maxConcurrency =
     {
         var pk = TableKeys.NamePartition(name);
         var ownPk = TableKeys.GroupPartition(except);
-        var filters = exceptType is { } type
-            ? new[]
-            {
-                TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey lt {PushValidator.TypeName(type) + "|"}"),
-                TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {PushValidator.TypeName(type) + "}"}"),
-            }
-            : [TableClient.CreateQueryFilter($"PartitionKey eq {pk}")];
+        var filters = exceptType is { } type ? OtherTypeRanges(pk, PushValidator.TypeName(type)) : [TableClient.CreateQueryFilter($"PartitionKey eq {pk}")];
         var pages = await StorageGuard.RunAsync(() => Task.WhenAll(filters.Select(f => FirstRowsAsync(f, name, ownPk, limit, cancellationToken))), cancellationToken).ConfigureAwait(false);
         return pages.SelectMany(p => p).Take(limit).ToList();
     }
+
+    /// <summary>
+    /// The rows of every type but <paramref name="typeName"/>: those before its <c>TYPE|</c> prefix and
+    /// those after it. A range no type name falls in is not read (COUNTER sorts first and UNTYPED last,
+    /// so their lookups are one query, not two).
+    /// </summary>
+    internal static string[] OtherTypeRanges(string pk, string typeName)
+    {
+        var filters = new List<string>(2);
+        if (RowTypeNames.Any(t => string.CompareOrdinal(t + "|", typeName + "|") < 0))
+        {
+            filters.Add(TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey lt {typeName + "|"}"));
+        }
+        if (RowTypeNames.Any(t => string.CompareOrdinal(t + "|", typeName + "}") >= 0))
+        {
+            filters.Add(TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {typeName + "}"}"));
+        }
+        return [.. filters];
+    }
+
+    /// <summary>The type prefixes a row key can start with.</summary>
+    private static readonly string[] RowTypeNames = [.. Enum.GetValues<MetricType>().Select(PushValidator.TypeName)];
 
     public Task<bool> RemoveIfUnchangedAsync(TypeRegistration registration, CancellationToken cancellationToken = default) =>
         StorageGuard.RunAsync(() => RemoveRowIfUnchangedAsync(registration, cancellationToken), cancellationToken);

@@ -74,6 +74,21 @@ public sealed class StorageRoundTripTests(AzuriteFixture fixture, ITestOutputHel
         Assert.Equal(0, gateway.StorageRequests.Queries);
     }
 
+    [Fact]
+    public async Task A_first_push_looks_up_other_types_in_the_ranges_they_can_be_in()
+    {
+        // A counter's other types all sort after COUNTER, so its lookup is one range read; a gauge's
+        // are on both sides (COUNTER before, HISTOGRAM and on after): two. With the permit lookup,
+        // a first push of Body (a counter and a gauge) makes 4 queries.
+        await using var gateway = await GatewayServer.StartAsync(fixture.Azurite);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(gateway, HttpMethod.Put, "/metrics/job/warm", "w 1\n")).StatusCode);   // the table exists
+        gateway.StorageRequests.Reset();
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(gateway, HttpMethod.Put, "/metrics/job/fq/instance/i1", Body)).StatusCode);
+        output.WriteLine($"first PUT: {gateway.StorageRequests.Count} requests, {gateway.StorageRequests.Queries} queries");
+        Assert.Equal(4, gateway.StorageRequests.Queries);
+        Assert.Equal(9, gateway.StorageRequests.Count);
+    }
+
     private static Task<HttpResponseMessage> SendAsync(GatewayServer gateway, HttpMethod method, string path, string body, string? ttl = null)
     {
         var request = new HttpRequestMessage(method, path) { Content = new StringContent(body, Encoding.UTF8, "text/plain") };
