@@ -112,8 +112,17 @@ public static class TableKeys
 
     public static string PermitRow(string id) => PermitPrefix + id;
 
-    /// <summary>Index row key: the type first, so "rows of another type" is two key-range reads.</summary>
+    /// <summary>Index row key: the type first, so the rows of one type are one key range (<see cref="TypeRangeEnd"/>).</summary>
     public static string TypeRow(string typeName, string groupPartition) => typeName + "|" + groupPartition;
+
+    /// <summary>First row key after every index row of the type.</summary>
+    public static string TypeRangeEnd(string typeName) => typeName + "}";
+
+    /// <summary>
+    /// The row of an index partition that says which types it has rows of (a boolean per type name);
+    /// lower case, so it is in no type's range.
+    /// </summary>
+    public const string NameTypesRow = "types";
 
     private static string Encode(string text, int maxReadable)
     {

@@ -9,16 +9,18 @@ using ServerlessPush.Core.Storage;
 namespace ServerlessPush.Storage.Tables;
 
 /// <summary>
-/// The metric-name index in the same table: partition <c>n&lt;name&gt;</c>, row <c>&lt;TYPE&gt;|&lt;group partition&gt;</c>.
-/// "Groups holding this name with another type" is two key-range reads within one partition,
-/// whatever the size of the store. Rows keep the group's labels and the metric name: where either
-/// key is hashed (<see cref="TableKeys.IsHashed"/>) they, not the key, say whose row it is.
+/// The metric-name index in the same table: partition <c>n&lt;name&gt;</c>, row <c>&lt;TYPE&gt;|&lt;group partition&gt;</c>,
+/// and the partition's <see cref="TableKeys.NameTypesRow"/>: a flag per type that has ever had a row there,
+/// set in the same transaction as each registration and never cleared. "Groups holding this name with
+/// another type" is one point read of the flags, and only when another type is flagged, one key-range
+/// read per such type, whatever the size of the store. Rows keep the group's labels and the metric
+/// name: where either key is hashed (<see cref="TableKeys.IsHashed"/>) they, not the key, say whose row it is.
 /// A registration is an upsert, so it always gives the row a new ETag: a reader's removal,
 /// conditional on the ETag it read, fails once the row was registered again.
 /// </summary>
 /// <remarks>A table lost or not yet created (local runs) is created by <see cref="TableRecreationPolicy"/> in the client's pipeline.</remarks>
-/// <param name="maxConcurrency">Upserts one registration runs at once (rows of different names are in
-/// different partitions, so they cannot share a transaction).</param>
+/// <param name="maxConcurrency">Transactions one registration runs at once (rows of different names are in
+/// different partitions, so they cannot share one).</param>
 public sealed class TableMetricTypeIndex(TableClient table, int maxConcurrency = GatewayOptions.DefaultMaxStorageCallsPerRequest) : IMetricTypeIndex
 {
     public Task RegisterAsync(GroupingKey group, IReadOnlyCollection<(string Name, MetricType Type)> families, CancellationToken cancellationToken = default) =>
@@ -38,35 +40,38 @@ public sealed class TableMetricTypeIndex(TableClient table, int maxConcurrency =
             await RegisterOneAsync(
                 new TableEntity(TableKeys.NamePartition(f.Name), TableKeys.TypeRow(PushValidator.TypeName(f.Type), groupPk)) { ["Labels"] = labels, ["Name"] = f.Name },
                 f.Name,
+                PushValidator.TypeName(f.Type),
                 ct).ConfigureAwait(false)).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<TypeRegistration>> FindAsync(string name, GroupingKey except, MetricType? exceptType, int limit, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<TypeRegistration>> FindAsync(string name, GroupingKey except, MetricType? exceptType, int limit, CancellationToken cancellationToken = default) =>
+        StorageGuard.RunAsync(() => FindRowsAsync(name, except, exceptType, limit, cancellationToken), cancellationToken);
+
+    private async Task<IReadOnlyList<TypeRegistration>> FindRowsAsync(string name, GroupingKey except, MetricType? exceptType, int limit, CancellationToken cancellationToken)
     {
         var pk = TableKeys.NamePartition(name);
+        // Every row was written with its type's flag (one transaction) and flags are never cleared,
+        // so the types not flagged in a read made after this push registered its own rows have no row
+        // that was there before: no range read for them (docs/consistency.md, "The type flags").
+        var flags = await table.GetEntityIfExistsAsync<TableEntity>(pk, TableKeys.NameTypesRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!flags.HasValue)
+        {
+            return [];
+        }
+        var exceptName = exceptType is { } type ? PushValidator.TypeName(type) : null;
+        var others = RowTypeNames.Where(t => t != exceptName && flags.Value!.GetBoolean(t) == true).ToList();
+        if (others.Count == 0)
+        {
+            return [];
+        }
         var ownPk = TableKeys.GroupPartition(except);
-        var filters = exceptType is { } type ? OtherTypeRanges(pk, PushValidator.TypeName(type)) : [TableClient.CreateQueryFilter($"PartitionKey eq {pk}")];
-        var pages = await StorageGuard.RunAsync(() => Task.WhenAll(filters.Select(f => FirstRowsAsync(f, name, ownPk, limit, cancellationToken))), cancellationToken).ConfigureAwait(false);
+        var pages = await Task.WhenAll(others.Select(t => FirstRowsAsync(
+            TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {t + "|"} and RowKey lt {TableKeys.TypeRangeEnd(t)}"),
+            name,
+            ownPk,
+            limit,
+            cancellationToken))).ConfigureAwait(false);
         return pages.SelectMany(p => p).Take(limit).ToList();
-    }
-
-    /// <summary>
-    /// The rows of every type but <paramref name="typeName"/>: those before its <c>TYPE|</c> prefix and
-    /// those after it. A range no type name falls in is not read (COUNTER sorts first and UNTYPED last,
-    /// so their lookups are one query, not two).
-    /// </summary>
-    internal static string[] OtherTypeRanges(string pk, string typeName)
-    {
-        var filters = new List<string>(2);
-        if (RowTypeNames.Any(t => string.CompareOrdinal(t + "|", typeName + "|") < 0))
-        {
-            filters.Add(TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey lt {typeName + "|"}"));
-        }
-        if (RowTypeNames.Any(t => string.CompareOrdinal(t + "|", typeName + "}") >= 0))
-        {
-            filters.Add(TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {typeName + "}"}"));
-        }
-        return [.. filters];
     }
 
     /// <summary>The type prefixes a row key can start with.</summary>
@@ -93,7 +98,7 @@ public sealed class TableMetricTypeIndex(TableClient table, int maxConcurrency =
         }
     }
 
-    private async Task RegisterOneAsync(TableEntity row, string name, CancellationToken cancellationToken)
+    private async Task RegisterOneAsync(TableEntity row, string name, string typeName, CancellationToken cancellationToken)
     {
         if (TableKeys.IsHashed(row.PartitionKey))
         {
@@ -103,7 +108,13 @@ public sealed class TableMetricTypeIndex(TableClient table, int maxConcurrency =
                 throw new StorageUnavailableException($"Metric name {name} cannot be stored: its hashed index key is held by another name.");
             }
         }
-        await table.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        // The row and its type's flag in one transaction (one partition): no reader sees the row without the flag.
+        await table.SubmitTransactionAsync(
+            [
+                new TableTransactionAction(TableTransactionActionType.UpsertReplace, row),
+                new TableTransactionAction(TableTransactionActionType.UpsertMerge, new TableEntity(row.PartitionKey, TableKeys.NameTypesRow) { [typeName] = true }),
+            ],
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Refuses (as <see cref="TableGroupStore"/> does) a group whose hashed partition holds another live group.</summary>

@@ -2,7 +2,7 @@ namespace ServerlessPush.Core.Storage;
 
 /// <summary>
 /// A budget of concurrent storage calls for one unit of work (the HTTP layer opens one per request):
-/// however the work fans out (sibling reads, index registrations, two range reads per name), at most
+/// however the work fans out (sibling reads, index registrations, the names' type lookups), at most
 /// the given number of its storage calls are in flight at once; the others wait in the store's call
 /// limiter (Table Storage: <c>StorageConcurrencyLimiter</c>). Flows with the async context, so nothing
 /// has to pass it along, and the HTTP layer needs to know nothing of the store.
