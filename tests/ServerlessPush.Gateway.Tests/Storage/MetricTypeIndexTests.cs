@@ -35,4 +35,21 @@ public sealed class MetricTypeIndexTests(AzuriteFixture fixture)
             Assert.All(found, r => Assert.Equal(GroupOf(r.Type), r.Group));
         }
     }
+
+    [Fact]
+    public async Task A_type_whose_rows_were_all_removed_stays_flagged_and_is_found_empty()
+    {
+        var table = new TableClient(fixture.Azurite.ConnectionString, "typeindex" + Guid.NewGuid().ToString("N")[..12]);
+        await table.CreateIfNotExistsAsync();
+        var index = new TableMetricTypeIndex(table);
+        Assert.Empty(await index.FindAsync("once_gauge", GroupOf(MetricType.Counter), MetricType.Counter, limit: 8));
+
+        await index.RegisterAsync(GroupOf(MetricType.Gauge), [("once_gauge", MetricType.Gauge)]);
+        var gauge = Assert.Single(await index.FindAsync("once_gauge", GroupOf(MetricType.Counter), MetricType.Counter, limit: 8));
+        Assert.True(await index.RemoveIfUnchangedAsync(gauge));
+
+        Assert.Empty(await index.FindAsync("once_gauge", GroupOf(MetricType.Counter), MetricType.Counter, limit: 8));
+        var flags = await table.GetEntityAsync<TableEntity>(TableKeys.NamePartition("once_gauge"), TableKeys.NameTypesRow);
+        Assert.True(flags.Value.GetBoolean("GAUGE"));
+    }
 }
