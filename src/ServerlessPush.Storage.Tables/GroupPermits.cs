@@ -9,23 +9,57 @@ namespace ServerlessPush.Storage.Tables;
 /// Write permits (<see cref="GroupPermit"/>): rows <c>permit|&lt;random id&gt;</c> in the group's
 /// partition. A push's head write merges its permit row in the same transaction, with <c>If-Match: *</c>,
 /// so it fails once the row is deleted; ids are random and never reused, so a revoked permit never
-/// comes back. Instances join the permit a group has, so a group normally has one.
+/// comes back. The head names the permit it was written with and instances join that one, so a group
+/// normally has one.
 /// </summary>
 internal sealed class GroupPermits(GroupTable table)
 {
-    public async Task<GroupPermit> AcquireAsync(GroupingKey key, CancellationToken cancellationToken)
+    public async Task<GroupPermit> AcquireAsync(GroupingKey key, GroupPermit? revoked, CancellationToken cancellationToken)
     {
         var pk = TableKeys.GroupPartition(key);
         await table.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        if (revoked is not null)
+        {
+            // The head may well still name a revoked permit (a revocation does not touch the head), and
+            // rivals may revoke again: only the permit rows themselves are trusted now.
+            return await JoinExistingOrCreateAsync(key, pk, cancellationToken).ConfigureAwait(false);
+        }
+        // The head names the permit of its last write: joined with a point read (a query of the permit
+        // rows scans the whole table on Azurite). Joining a permit revoked since is safe: the write
+        // checks it, fails, and the push comes back here with it as `revoked`.
+        var hashed = TableKeys.IsHashed(pk);
+        var head = await table.Client.GetEntityIfExistsAsync<TableEntity>(
+            pk, TableKeys.HeadRow, hashed ? [GroupRows.PermitColumn, "Deleted", "Labels"] : [GroupRows.PermitColumn, "Deleted"], cancellationToken).ConfigureAwait(false);
+        if (head.HasValue
+            && head.Value!.GetBoolean("Deleted") != true
+            && head.Value.GetString(GroupRows.PermitColumn) is { Length: > 0 } id
+            && id != revoked?.Id
+            && (!hashed || GroupRows.LabelsOf(head.Value).Equals(key)))
+        {
+            return new GroupPermit(key, id);
+        }
+        // No live head naming a usable permit (a new group, a tombstone, a head written without one): a new
+        // permit. The group may then hold two (racing first pushes, a rejected push's), which the
+        // argument allows: a reader revokes every permit it read.
+        return await CreateAsync(key, pk, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<GroupPermit> JoinExistingOrCreateAsync(GroupingKey key, string pk, CancellationToken cancellationToken)
+    {
         var filter = TableClient.CreateQueryFilter(
             $"PartitionKey eq {pk} and RowKey ge {TableKeys.PermitPrefix} and RowKey lt {TableKeys.PermitRangeEnd}");
         await foreach (var row in table.Client.QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             return new GroupPermit(key, row.RowKey[TableKeys.PermitPrefix.Length..]);
         }
-        var id = Guid.NewGuid().ToString("N");
-        await table.Client.AddEntityAsync(new TableEntity(pk, TableKeys.PermitRow(id)), cancellationToken).ConfigureAwait(false);
-        return new GroupPermit(key, id);
+        return await CreateAsync(key, pk, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<GroupPermit> CreateAsync(GroupingKey key, string pk, CancellationToken cancellationToken)
+    {
+        var created = Guid.NewGuid().ToString("N");
+        await table.Client.AddEntityAsync(new TableEntity(pk, TableKeys.PermitRow(created)), cancellationToken).ConfigureAwait(false);
+        return new GroupPermit(key, created);
     }
 
     public async Task<GroupState> ReadStateAsync(GroupingKey key, CancellationToken cancellationToken)

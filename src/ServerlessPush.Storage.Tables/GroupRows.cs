@@ -18,6 +18,9 @@ internal static class GroupRows
     public const int PropertiesPerEntity = 8;
     public const int InlineLimit = PropertyBytes * PropertiesPerEntity;
 
+    /// <summary>Head column: the id of the permit the head was written with.</summary>
+    public const string PermitColumn = "Permit";
+
     public static TableEntity NewHead(string pk, GroupingKey key, GroupContent content, string encoding, ReadOnlySpan<byte> inline, string? version, int chunks, int? length = null)
     {
         var head = new TableEntity(pk, TableKeys.HeadRow)

@@ -7,7 +7,7 @@ namespace ServerlessPush.Storage.Tables;
 /// <summary>
 /// Writes a group's head, the row whose write makes a change visible: blind, or conditionally on the
 /// head read (created if none was). With a permit, in one transaction with a merge of the permit row
-/// (<c>If-Match: *</c>), which fails once the permit is revoked.
+/// (<c>If-Match: *</c>), which fails once the permit is revoked, and naming the permit in the head.
 /// </summary>
 internal sealed class HeadWriter(GroupTable table)
 {
@@ -17,6 +17,9 @@ internal sealed class HeadWriter(GroupTable table)
         var client = table.Client;
         if (permit is not null)
         {
+            // The head names its permit, so an instance's first push to the group joins it with a
+            // point read of the head (GroupPermits) instead of a query of the permit rows.
+            head[GroupRows.PermitColumn] = permit.Id;
             var write = !conditional ? new TableTransactionAction(TableTransactionActionType.UpsertReplace, head)
                 : current is null ? new TableTransactionAction(TableTransactionActionType.Add, head)
                 : new TableTransactionAction(TableTransactionActionType.UpdateReplace, head, current.Head.ETag);

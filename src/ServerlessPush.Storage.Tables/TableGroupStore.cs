@@ -57,8 +57,8 @@ public sealed class TableGroupStore : IGroupStore
     public Task WriteAsync(GroupingKey key, GroupMutation mutation, CancellationToken cancellationToken = default) =>
         StorageGuard.RunAsync(() => _writer.WriteAsync(key, mutation, null, cancellationToken), cancellationToken);
 
-    public Task<GroupPermit> AcquirePermitAsync(GroupingKey key, CancellationToken cancellationToken = default) =>
-        StorageGuard.RunAsync(() => _permits.AcquireAsync(key, cancellationToken), cancellationToken);
+    public Task<GroupPermit> AcquirePermitAsync(GroupingKey key, GroupPermit? revoked = null, CancellationToken cancellationToken = default) =>
+        StorageGuard.RunAsync(() => _permits.AcquireAsync(key, revoked, cancellationToken), cancellationToken);
 
     public Task<GroupState> ReadStateAsync(GroupingKey key, CancellationToken cancellationToken = default) =>
         StorageGuard.RunAsync(() => _permits.ReadStateAsync(key, cancellationToken), cancellationToken);

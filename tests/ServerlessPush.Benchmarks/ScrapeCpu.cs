@@ -110,7 +110,7 @@ public static class ScrapeCpu
         public Task<MetricGroup?> GetAsync(GroupingKey key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public Task WriteAsync(GroupingKey key, GroupMutation mutation, CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public Task WriteAsync(GroupingKey key, GroupMutation mutation, GroupPermit permit, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task<GroupPermit> AcquirePermitAsync(GroupingKey key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<GroupPermit> AcquirePermitAsync(GroupingKey key, GroupPermit? revoked = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public Task<GroupState> ReadStateAsync(GroupingKey key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public Task RevokePermitsAsync(IReadOnlyCollection<GroupPermit> permits, CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public Task RecordFailureAsync(GroupingKey key, DateTimeOffset time, string reason, CancellationToken cancellationToken = default) => throw new NotSupportedException();

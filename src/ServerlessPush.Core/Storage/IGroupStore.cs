@@ -49,8 +49,13 @@ public interface IGroupStore
     /// </summary>
     Task WriteAsync(GroupingKey key, GroupMutation mutation, CancellationToken cancellationToken = default);
 
-    /// <summary>A permit on the group: one that exists (joined), else a new one. Taken before the push's names are registered.</summary>
-    Task<GroupPermit> AcquirePermitAsync(GroupingKey key, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// A permit on the group, taken before the push's names are registered: the one the group was last
+    /// written with (joined; if it has been revoked since, the write fails with <see cref="PermitRevokedException"/>),
+    /// else a new one. <paramref name="revoked"/>: a permit this push saw revoked; then an existing permit
+    /// is joined only if it is known to exist now, else a new one is created.
+    /// </summary>
+    Task<GroupPermit> AcquirePermitAsync(GroupingKey key, GroupPermit? revoked = null, CancellationToken cancellationToken = default);
 
     /// <summary>The group (null if absent, deleted or a tombstone) and the permits that existed when it was read, in one read.</summary>
     Task<GroupState> ReadStateAsync(GroupingKey key, CancellationToken cancellationToken = default);

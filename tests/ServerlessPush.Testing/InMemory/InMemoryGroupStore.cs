@@ -132,7 +132,7 @@ public sealed class InMemoryGroupStore : IGroupStore
         }
     }
 
-    public async Task<GroupPermit> AcquirePermitAsync(GroupingKey key, CancellationToken cancellationToken = default)
+    public async Task<GroupPermit> AcquirePermitAsync(GroupingKey key, GroupPermit? revoked = null, CancellationToken cancellationToken = default)
     {
         await EnterAsync(nameof(AcquirePermitAsync), cancellationToken).ConfigureAwait(false);
         lock (_lock)
