@@ -22,15 +22,20 @@ internal sealed class ExpiryIndex(GroupTable table)
 
     /// <summary>
     /// Upserts the expiry index entry, unless this instance wrote the entry for this bucket under the
-    /// same permit. The sweep deletes an entry only together with its group and the group's permits,
-    /// or when a later entry exists, or when the entry was not written again since the sweep listed it;
-    /// so while the permit works the entry is there, and a write under a revoked permit fails and is
-    /// retried under a new permit, which writes the entry again.
+    /// same permit and has written no expiry-less version of the group since. The sweep deletes an
+    /// entry only together with its group and the group's permits, or when a later entry exists, or
+    /// when the group (read after the entry was listed) does not expire by then and the entry was not
+    /// written again since it was listed; so while the permit works and the group kept an expiry, the
+    /// entry is there, and a write under a revoked permit fails and is retried under a new permit,
+    /// which writes the entry again.
     /// </summary>
     public async Task RecordAsync(string pk, GroupingKey key, DateTimeOffset? expiresAt, GroupPermit? permit, CancellationToken cancellationToken)
     {
         if (expiresAt is not { } expires)
         {
+            // The group no longer expires, so the sweep may delete the entry written before: it is no
+            // longer known to be there.
+            _written.TryRemove(pk, out _);
             return;
         }
         var bucket = TableKeys.ExpiryPartition(expires, pk);

@@ -76,14 +76,13 @@ public sealed class PushService
         var mutation = deltaFamilies is { Count: > 0 } ? new SumDeltas(pushed, deltaFamilies, now, Write) : Write(pushed);
 
         var siblingCheck = CheckSiblingDuplicatesAsync(key, families, cancellationToken);
-        GroupPermit? revoked = null;
         for (var attempt = 1; ; attempt++)
         {
             var (permit, unregistered) = _registered.Lookup(key, families);
             // The permit must exist before the rows are registered: that order is what lets a reader
             // that revoked it prove a row stale.
             // (Shared by concurrent first pushes, so not cancelled with this request, which only stops waiting.)
-            permit ??= await _registered.AcquireAsync(key, k => _store.AcquirePermitAsync(k, revoked, CancellationToken.None), cancellationToken).ConfigureAwait(false);
+            permit ??= await _registered.AcquireAsync(key, (k, revoked) => _store.AcquirePermitAsync(k, revoked, CancellationToken.None), cancellationToken).ConfigureAwait(false);
             var typeError = unregistered.Count == 0
                 ? null
                 : await _typeCheck.RegisterAndCheckAsync(key, unregistered, cancellationToken).ConfigureAwait(false);
@@ -103,7 +102,6 @@ public sealed class PushService
                 // Another push found this group without one of its names and revoked the permit:
                 // register the names again (under a new permit) and check them again.
                 _registered.Forget(e.Permit);
-                revoked = e.Permit;
                 if (attempt >= MaxAttempts)
                 {
                     throw new StorageUnavailableException($"Group {key} kept losing its write permit to concurrent pushes; try again.", e);

@@ -20,6 +20,10 @@ internal sealed class RegisteredNames
 
     private readonly ConcurrentDictionary<GroupingKey, Entry> _entries = new();
     private readonly ConcurrentDictionary<GroupingKey, Lazy<Task<GroupPermit>>> _acquiring = new();
+    // Per group, the last permit this instance saw revoked, until a write lands under another one. The
+    // store may still point at it (a head names the permit it was written with, and a revocation does
+    // not touch the head), so every acquisition for the group is told, whichever push starts it.
+    private readonly ConcurrentDictionary<GroupingKey, GroupPermit> _revoked = new();
 
     /// <summary>The permit known for the group (null: none yet), and the families not registered under it.</summary>
     public (GroupPermit? Permit, List<MetricFamily> Unregistered) Lookup(GroupingKey key, IEnumerable<MetricFamily> families)
@@ -36,8 +40,9 @@ internal sealed class RegisteredNames
     /// (else each would create a permit row of its own), and records it with no names yet. The
     /// acquisition is not cancelled when one waiter gives up (it is the others' too; the SDK's retries
     /// bound it), but each waiter stops waiting at its own <paramref name="cancellationToken"/>.
+    /// <paramref name="acquire"/> gets the permit this instance last saw revoked for the group, if any.
     /// </summary>
-    public Task<GroupPermit> AcquireAsync(GroupingKey key, Func<GroupingKey, Task<GroupPermit>> acquire, CancellationToken cancellationToken)
+    public Task<GroupPermit> AcquireAsync(GroupingKey key, Func<GroupingKey, GroupPermit?, Task<GroupPermit>> acquire, CancellationToken cancellationToken)
     {
         var acquiring = _acquiring.GetOrAdd(key, k =>
         {
@@ -48,12 +53,16 @@ internal sealed class RegisteredNames
         return acquiring.Value.WaitAsync(cancellationToken);
     }
 
-    private async Task<GroupPermit> AcquireSharedAsync(GroupingKey key, Func<GroupingKey, Task<GroupPermit>> acquire, Lazy<Task<GroupPermit>> shared)
+    private async Task<GroupPermit> AcquireSharedAsync(GroupingKey key, Func<GroupingKey, GroupPermit?, Task<GroupPermit>> acquire, Lazy<Task<GroupPermit>> shared)
     {
         try
         {
-            var permit = await acquire(key).ConfigureAwait(false);
-            _entries.TryAdd(key, new Entry(permit, []));
+            var permit = await acquire(key, _revoked.GetValueOrDefault(key)).ConfigureAwait(false);
+            // A permit revoked while it was being acquired is not remembered: its write will fail.
+            if (!_revoked.TryGetValue(key, out var revoked) || revoked != permit)
+            {
+                _entries.TryAdd(key, new Entry(permit, []));
+            }
             return permit;
         }
         finally
@@ -70,6 +79,15 @@ internal sealed class RegisteredNames
         {
             _entries.Clear();
         }
+        if (_revoked.Count > Limit)
+        {
+            _revoked.Clear();
+        }
+        // A write landed under this permit, so the group's head names it now, not the revoked one.
+        if (_revoked.TryGetValue(permit.Group, out var revoked) && revoked != permit)
+        {
+            _revoked.TryRemove(KeyValuePair.Create(permit.Group, revoked));
+        }
         var added = names.ToImmutableHashSet();
         _entries.AddOrUpdate(
             permit.Group,
@@ -81,6 +99,7 @@ internal sealed class RegisteredNames
     /// <summary>The permit was revoked: nothing registered under it counts any more.</summary>
     public void Forget(GroupPermit permit)
     {
+        _revoked[permit.Group] = permit;
         if (_entries.TryGetValue(permit.Group, out var entry) && entry.Permit == permit)
         {
             _entries.TryRemove(KeyValuePair.Create(permit.Group, entry));
