@@ -33,7 +33,6 @@ internal sealed class GroupPermits(GroupTable table)
         if (head.HasValue
             && head.Value!.GetBoolean("Deleted") != true
             && head.Value.GetString(GroupRows.PermitColumn) is { Length: > 0 } id
-            && id != revoked?.Id
             && (!hashed || GroupRows.LabelsOf(head.Value).Equals(key)))
         {
             return new GroupPermit(key, id);
