@@ -27,13 +27,12 @@ internal sealed class GroupPermits(GroupTable table)
         // The head names the permit of its last write: joined with a point read (a query of the permit
         // rows scans the whole table on Azurite). Joining a permit revoked since is safe: the write
         // checks it, fails, and the push comes back here with it as `revoked`.
-        var hashed = TableKeys.IsHashed(pk);
-        var head = await table.Client.GetEntityIfExistsAsync<TableEntity>(
-            pk, TableKeys.HeadRow, hashed ? [GroupRows.PermitColumn, "Deleted", "Labels"] : [GroupRows.PermitColumn, "Deleted"], cancellationToken).ConfigureAwait(false);
+        // (A hashed partition held by another group is refused before any row is written, by the
+        // index registration's head check, whichever permit the push holds.)
+        var head = await table.Client.GetEntityIfExistsAsync<TableEntity>(pk, TableKeys.HeadRow, [GroupRows.PermitColumn, "Deleted"], cancellationToken).ConfigureAwait(false);
         if (head.HasValue
             && head.Value!.GetBoolean("Deleted") != true
-            && head.Value.GetString(GroupRows.PermitColumn) is { Length: > 0 } id
-            && (!hashed || GroupRows.LabelsOf(head.Value).Equals(key)))
+            && head.Value.GetString(GroupRows.PermitColumn) is { Length: > 0 } id)
         {
             return new GroupPermit(key, id);
         }

@@ -37,11 +37,7 @@ public sealed class TableMetricTypeIndex(TableClient table, int maxConcurrency =
             await EnsureGroupFreeAsync(groupPk, group, cancellationToken).ConfigureAwait(false);
         }
         await Parallel.ForEachAsync(families, new ParallelOptions { MaxDegreeOfParallelism = maxConcurrency, CancellationToken = cancellationToken }, async (f, ct) =>
-            await RegisterOneAsync(
-                new TableEntity(TableKeys.NamePartition(f.Name), TableKeys.TypeRow(PushValidator.TypeName(f.Type), groupPk)) { ["Labels"] = labels, ["Name"] = f.Name },
-                f.Name,
-                PushValidator.TypeName(f.Type),
-                ct).ConfigureAwait(false)).ConfigureAwait(false);
+            await RegisterOneAsync(f.Name, PushValidator.TypeName(f.Type), groupPk, labels, ct).ConfigureAwait(false)).ConfigureAwait(false);
     }
 
     public Task<IReadOnlyList<TypeRegistration>> FindAsync(string name, GroupingKey except, MetricType? exceptType, int limit, CancellationToken cancellationToken = default) =>
@@ -66,7 +62,7 @@ public sealed class TableMetricTypeIndex(TableClient table, int maxConcurrency =
         }
         var ownPk = TableKeys.GroupPartition(except);
         var pages = await Task.WhenAll(others.Select(t => FirstRowsAsync(
-            TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {t + "|"} and RowKey lt {TableKeys.TypeRangeEnd(t)}"),
+            TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {TableKeys.TypeRow(t, "")} and RowKey lt {TableKeys.TypeRangeEnd(t)}"),
             name,
             ownPk,
             limit,
@@ -98,8 +94,9 @@ public sealed class TableMetricTypeIndex(TableClient table, int maxConcurrency =
         }
     }
 
-    private async Task RegisterOneAsync(TableEntity row, string name, string typeName, CancellationToken cancellationToken)
+    private async Task RegisterOneAsync(string name, string typeName, string groupPk, string labels, CancellationToken cancellationToken)
     {
+        var row = new TableEntity(TableKeys.NamePartition(name), TableKeys.TypeRow(typeName, groupPk)) { ["Labels"] = labels, ["Name"] = name };
         if (TableKeys.IsHashed(row.PartitionKey))
         {
             var existing = await table.GetEntityIfExistsAsync<TableEntity>(row.PartitionKey, row.RowKey, ["Name"], cancellationToken).ConfigureAwait(false);
